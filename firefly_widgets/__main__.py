@@ -1,0 +1,5 @@
+import sys
+
+from firefly_widgets.cli import main
+
+sys.exit(main())
