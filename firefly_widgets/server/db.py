@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_state ON tasks(state, queued_at);
 CREATE INDEX IF NOT EXISTS tasks_dataset ON tasks(dataset_id);
+CREATE INDEX IF NOT EXISTS tasks_state_problem ON tasks(state, problem_type);
 CREATE INDEX IF NOT EXISTS tasks_created ON tasks(creation_date);
 CREATE TABLE IF NOT EXISTS models (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -88,9 +88,13 @@ def list_rows(db: Database, collection: Collection, query: ListQuery, to_public,
     """One page of a collection as ``{"hits": [...], "total": n}``."""
     page_sql, page_params, count_sql, count_params = collection.select(query, base=base, base_params=base_params)
     con = db.connection()
-    rows = con.execute(page_sql, page_params).fetchall()
+    ids = [r[0] for r in con.execute(page_sql, page_params)]
     total = con.execute(count_sql, count_params).fetchone()[0]
-    return {"hits": [to_public(r) for r in rows], "total": total}
+    if not ids:
+        return {"hits": [], "total": total}
+    rows = {r["id"]: r for r in con.execute(
+        f"SELECT * FROM {collection.table} WHERE id IN ({','.join('?' * len(ids))})", ids)}
+    return {"hits": [to_public(rows[i]) for i in ids if i in rows], "total": total}
 
 
 # ---------------------------------------------------------------- datasources

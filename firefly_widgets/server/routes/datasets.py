@@ -18,7 +18,7 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 
 @router.get("")
-def list_datasets(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+async def list_datasets(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.DATASETS, query, store.dataset_public)
 
 
@@ -39,12 +39,12 @@ def create_dataset(ctx: CtxDep, body: DatasetCreate) -> dict[str, Any]:
 
 
 @router.get("/{dataset_id}")
-def get_dataset(ctx: CtxDep, dataset_id: int) -> dict[str, Any]:
+async def get_dataset(ctx: CtxDep, dataset_id: int) -> dict[str, Any]:
     return store.get_dataset(ctx.db, dataset_id)
 
 
 @router.get("/{dataset_id}/meta")
-def dataset_meta(ctx: CtxDep, dataset_id: int) -> dict[str, Any]:
+async def dataset_meta(ctx: CtxDep, dataset_id: int) -> dict[str, Any]:
     return {"result": store.dataset_record(ctx.db, dataset_id)["meta"]}
 
 

@@ -28,7 +28,7 @@ class TooLarge(ServiceError):
 
 
 @router.get("")
-def list_datasources(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+async def list_datasources(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.DATASOURCES, query, store.datasource_public)
 
 
@@ -95,17 +95,17 @@ def create_datasource(ctx: CtxDep, body: DatasourceCreate) -> dict[str, Any]:
 
 
 @router.get("/{datasource_id}")
-def get_datasource(ctx: CtxDep, datasource_id: int) -> dict[str, Any]:
+async def get_datasource(ctx: CtxDep, datasource_id: int) -> dict[str, Any]:
     return store.get_datasource(ctx.db, datasource_id)
 
 
 @router.get("/{datasource_id}/meta")
-def datasource_meta(ctx: CtxDep, datasource_id: int) -> dict[str, Any]:
+async def datasource_meta(ctx: CtxDep, datasource_id: int) -> dict[str, Any]:
     return {"result": store.datasource_analysis(ctx.db, datasource_id)}
 
 
 @router.get("/{datasource_id}/data_types/{kind}")
-def data_types(ctx: CtxDep, datasource_id: int, kind: str) -> dict[str, Any]:
+async def data_types(ctx: CtxDep, datasource_id: int, kind: str) -> dict[str, Any]:
     if kind not in _TYPES:
         raise Invalid(f"kind: must be one of {', '.join(_TYPES)}, got {kind!r}")
     return {"result": store.datasource_analysis(ctx.db, datasource_id).get(_TYPES[kind], {})}

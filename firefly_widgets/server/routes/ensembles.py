@@ -20,12 +20,12 @@ REPORTS = ("feature_importance", "sensitivity", "confusion", "roc_curve", "test_
 
 
 @router.get("")
-def list_ensembles(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+async def list_ensembles(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.ENSEMBLES, query, store.ensemble_public)
 
 
 @router.get("/{ensemble_id}")
-def get_ensemble(ctx: CtxDep, ensemble_id: int) -> dict[str, Any]:
+async def get_ensemble(ctx: CtxDep, ensemble_id: int) -> dict[str, Any]:
     return store.get_ensemble(ctx.db, ensemble_id)
 
 
@@ -42,7 +42,7 @@ def edit_notes(ctx: CtxDep, ensemble_id: int, body: NotesUpdate) -> dict[str, An
 
 
 @router.get("/{ensemble_id}/summary")
-def summary(ctx: CtxDep, ensemble_id: int) -> dict[str, Any]:
+async def summary(ctx: CtxDep, ensemble_id: int) -> dict[str, Any]:
     ensemble = store.get_ensemble(ctx.db, ensemble_id)
     ids = ensemble["model_ids"]
     rows = ctx.db.query(f"SELECT * FROM models WHERE id IN ({','.join('?' * len(ids))})", ids) if ids else []
@@ -71,7 +71,7 @@ def refit(ctx: CtxDep, ensemble_id: int, body: EnsembleRefit) -> dict[str, Any]:
 
 
 @reports_router.get("/{ensemble_id}/{report}")
-def report(ctx: CtxDep, ensemble_id: int, report: str) -> dict[str, Any]:
+async def report(ctx: CtxDep, ensemble_id: int, report: str) -> dict[str, Any]:
     if report not in REPORTS:
         raise Invalid(f"report: must be one of {', '.join(REPORTS)}, got {report!r}")
     ensemble = store.get_ensemble(ctx.db, ensemble_id)

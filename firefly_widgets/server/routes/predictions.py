@@ -17,7 +17,7 @@ router = APIRouter(prefix="/predictions", tags=["predictions"])
 
 
 @router.get("")
-def list_predictions(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+async def list_predictions(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.PREDICTIONS, query, store.prediction_public)
 
 
@@ -38,7 +38,7 @@ def create_prediction(ctx: CtxDep, body: PredictionCreate) -> dict[str, Any]:
 
 
 @router.get("/{prediction_id}")
-def get_prediction(ctx: CtxDep, prediction_id: int) -> dict[str, Any]:
+async def get_prediction(ctx: CtxDep, prediction_id: int) -> dict[str, Any]:
     return store.get_prediction(ctx.db, prediction_id)
 
 

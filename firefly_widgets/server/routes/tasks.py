@@ -25,12 +25,12 @@ def _submitted(task_id: int, state: str) -> dict[str, Any]:
 
 
 @router.get("")
-def list_tasks(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+async def list_tasks(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.TASKS, query, store.task_public)
 
 
 @router.get("/configuration/options")
-def configuration_options(ctx: CtxDep, dataset_id: int,
+async def configuration_options(ctx: CtxDep, dataset_id: int,
                           interpretable: Annotated[int | None, Query(ge=0, le=3)] = None) -> dict[str, Any]:
     dataset = store.get_dataset(ctx.db, dataset_id)
     return engine.available_options(dataset["problem_type"], interpretable)
@@ -47,7 +47,7 @@ def create_task(ctx: CtxDep, body: TaskCreate) -> dict[str, Any]:
 
 
 @router.get("/{task_id}")
-def get_task(ctx: CtxDep, task_id: TaskId) -> dict[str, Any]:
+async def get_task(ctx: CtxDep, task_id: TaskId) -> dict[str, Any]:
     return store.get_task(ctx.db, task_id)
 
 
@@ -66,13 +66,13 @@ def edit_notes(ctx: CtxDep, task_id: TaskId, body: NotesUpdate) -> dict[str, Any
 
 
 @router.get("/{task_id}/progress")
-def progress(ctx: CtxDep, task_id: TaskId,
+async def progress(ctx: CtxDep, task_id: TaskId,
              since: Annotated[int, Query(ge=0, description="skip the first N entries")] = 0) -> list[dict[str, Any]]:
     return store.get_progress(ctx.db, task_id, since=since)
 
 
 @router.get("/{task_id}/results")
-def results(ctx: CtxDep, task_id: TaskId) -> dict[str, Any]:
+async def results(ctx: CtxDep, task_id: TaskId) -> dict[str, Any]:
     return {"result": store.get_results(ctx.db, task_id)}
 
 
