@@ -1,0 +1,188 @@
+"""A task's results: the leaderboard, the test score, and reports on the chosen ensemble.
+
+The shape recorded with ``TrainingRecorder.record_results`` (all JSON)::
+
+    {"final": bool, "problem_type", "target_metric", "direction",
+     "validation_strategy", "split": {"strategy", "train_rows", "validation_rows", "test_rows", "n_folds"},
+     "models_count", "failed_models_count",
+     "validation_score": float, "test_score": float | None,
+     "chosen_ensemble": {"ensemble_id", "model_ids", "weights", "estimators", "score", "test_score"},
+     "leaderboard": {"models": [{"id", "estimator", "score", "status", "fit_seconds", "params", "error"}],
+                     "ensembles": [{"id", "score", "model_ids", "weights", "estimators"}]},
+     "reports": {"feature_importance": {"features": [...], "importance": [...], "method"},
+                 "confusion": {"classes", "matrix", "part"},              # classification
+                 "roc_curve": {"part", "curves": {class: {"fpr", "tpr", "auc"}}},  # classification
+                 "test_prediction_sample": {"part", "rows": [...]},
+                 "architecture": {"members": [{"model_id", "estimator", "params", "weight"}]}}}
+
+Leaderboards are sorted best first. Reports are computed once, at the end of a run (``final``);
+intermediate results carry the leaderboard and scores only.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sklearn import metrics as skm
+
+from firefly_widgets.engine.ensemble import blend
+from firefly_widgets.engine.inference import ensemble_predict
+from firefly_widgets.engine.metrics import compute_metric, metric_direction, sign
+
+if TYPE_CHECKING:
+    from firefly_widgets.engine.search import _Search
+
+__all__ = ["build_results", "classification_reports", "permutation_importance"]
+
+_SAMPLE_ROWS = 20
+_IMPORTANCE_ROWS = 1000
+
+
+def _finite(x: float | None) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def build_results(search: _Search, *, final: bool) -> dict[str, Any]:
+    """The results of a search so far (see the module doc for the shape)."""
+    data, metric = search.data, search.metric
+    s = sign(metric)
+    ok = sorted((m for m in search.models if m.status == "ok" and m.score is not None),
+                key=lambda m: -s * m.score)
+    failed = [m for m in search.models if m.status != "ok"]
+    models = [{"id": m.id, "estimator": m.estimator, "score": _finite(m.score), "status": m.status,
+               "fit_seconds": round(m.fit_seconds, 4), "params": m.params, "error": m.error}
+              for m in ok + failed]
+    # best first; on a tie the refit on all data (recorded after its source) comes first
+    ensembles = sorted(search.state["ensembles"], key=lambda e: (-s * e["score"], not e.get("refit_on_all")))
+    results: dict[str, Any] = {
+        "final": final,
+        "problem_type": data.problem_type,
+        "target_metric": metric,
+        "direction": metric_direction(metric),
+        "validation_strategy": search.config.get("validation_strategy"),
+        "split": {"strategy": search.config.get("splitting_strategy"), "train_rows": int(len(data.split.train)),
+                  "validation_rows": int(len(data.split.validation)), "test_rows": int(len(data.split.test)),
+                  "n_folds": len(data.folds) if data.folds else None},
+        "models_count": len(ok),
+        "failed_models_count": len(failed),
+        "validation_score": None,
+        "test_score": None,
+        "chosen_ensemble": None,
+        "leaderboard": {"models": models, "ensembles": [
+            dict({k: e[k] for k in ("id", "score", "model_ids", "weights", "estimators")},
+                 refit_on_all=bool(e.get("refit_on_all"))) for e in ensembles]},
+        "reports": {},
+    }
+    if not ensembles:
+        return results
+    chosen = ensembles[0]
+    manifest = chosen["manifest"]
+    results["validation_score"] = chosen["score"]
+    results["chosen_ensemble"] = {"ensemble_id": chosen["id"], "model_ids": chosen["model_ids"],
+                                  "weights": chosen["weights"], "estimators": chosen["estimators"],
+                                  "score": chosen["score"], "test_score": None,
+                                  "refit_on_all": bool(chosen.get("refit_on_all"))}
+    results["reports"]["architecture"] = {"members": [
+        {k: m.get(k) for k in ("model_id", "estimator", "params", "weight")} for m in manifest["members"]]}
+    if not final:
+        return results
+    cache: dict[str, Any] = {}
+    if len(data.split.test):
+        rows = data.split.test
+        part = "test"
+        pred = ensemble_predict(manifest, search.work_dir, data.frame.iloc[rows], models=cache, prepared=True)
+        test_score = compute_metric(metric, data.y[rows], pred, search.ctx)
+        results["test_score"] = _finite(test_score)
+        results["chosen_ensemble"]["test_score"] = _finite(test_score)
+    else:
+        rows = data.evaluation_rows
+        part = "validation"
+        by_id = {m.id: m for m in search.models}
+        pred = blend([by_id[i].preds for i in chosen["model_ids"]], chosen["weights"])
+    y = data.y[rows]
+    reports = results["reports"]
+    if data.kind == "classification":
+        reports.update(classification_reports(y, pred, data.classes, part))
+    reports["test_prediction_sample"] = _sample(data, rows, y, pred, part)
+    imp_rows = data.split.test if len(data.split.test) else (
+        data.split.validation if data.folds is None else data.evaluation_rows)
+    limit = max(2.0, min(10.0, 0.15 * float(search.spec.time_budget)))
+    reports["feature_importance"] = permutation_importance(
+        lambda frame: ensemble_predict(manifest, search.work_dir, frame, models=cache, prepared=True),
+        data.frame.iloc[imp_rows], data.y[imp_rows], kind=data.kind, n_classes=data.n_classes,
+        seed=search.spec.seed, time_limit=limit)
+    return results
+
+
+def permutation_importance(predict: Any, frame: Any, y: np.ndarray, *, kind: str, n_classes: int, seed: int = 0,
+                           time_limit: float = 10.0) -> dict[str, Any]:
+    """How much worse the predictions get when one column's values are shuffled.
+
+    The loss is the log loss (classification) or the mean squared error (regression), both smooth so
+    that small effects show; importances are the increases, clipped at 0 and scaled to sum to 1,
+    sorted largest first. Columns not reached within ``time_limit`` seconds are listed with None.
+    """
+    rng = np.random.default_rng(seed)
+    if len(frame) > _IMPORTANCE_ROWS:
+        pick = np.sort(rng.choice(len(frame), _IMPORTANCE_ROWS, replace=False))
+        frame, y = frame.iloc[pick], y[pick]
+    frame = frame.reset_index(drop=True)
+    loss_metric = "log_loss" if kind == "classification" else "mse"
+    from firefly_widgets.engine.metrics import MetricContext
+
+    ctx = MetricContext(n_classes=n_classes)
+
+    def loss(pred: np.ndarray) -> float:
+        return compute_metric(loss_metric, y, pred, ctx)
+
+    base = loss(predict(frame))
+    start = time.monotonic()
+    raw: dict[str, float | None] = {}
+    for col in frame.columns:
+        if time.monotonic() - start > time_limit:
+            raw[col] = None
+            continue
+        shuffled = frame.copy()
+        shuffled[col] = frame[col].to_numpy()[rng.permutation(len(frame))]
+        raw[col] = max(0.0, loss(predict(shuffled)) - base)
+    total = sum(v for v in raw.values() if v is not None)
+    values = {c: (v / total if total > 0 else 0.0) if v is not None else None for c, v in raw.items()}
+    ordered = sorted(values, key=lambda c: -(values[c] if values[c] is not None else -1.0))
+    return {"features": ordered, "importance": [values[c] for c in ordered],
+            "method": f"permutation ({loss_metric} increase, normalized)", "complete": None not in values.values()}
+
+
+def classification_reports(y: np.ndarray, proba: np.ndarray, classes: list[str], part: str) -> dict[str, Any]:
+    """The confusion matrix (rows: true class, columns: predicted) and ROC curves."""
+    k = len(classes)
+    labels = np.argmax(proba, axis=1)
+    matrix = skm.confusion_matrix(y, labels, labels=list(range(k)))
+    curves: dict[str, Any] = {}
+    targets = [1] if k == 2 else list(range(k))
+    for c in targets:
+        truth = (y == c).astype(int)
+        if truth.min() == truth.max():
+            continue
+        fpr, tpr, _ = skm.roc_curve(truth, proba[:, c])
+        keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 101)).astype(int))
+        curves[classes[c]] = {"fpr": [float(v) for v in fpr[keep]], "tpr": [float(v) for v in tpr[keep]],
+                              "auc": float(skm.roc_auc_score(truth, proba[:, c]))}
+    return {
+        "confusion": {"classes": list(classes), "matrix": matrix.astype(int).tolist(), "part": part},
+        "roc_curve": {"part": part, "positive_class": classes[1] if k == 2 else None, "curves": curves},
+    }
+
+
+def _sample(data: Any, rows: np.ndarray, y: np.ndarray, pred: np.ndarray, part: str) -> dict[str, Any]:
+    out = []
+    for i in range(min(_SAMPLE_ROWS, len(rows))):
+        if data.kind == "classification":
+            out.append({"row": int(rows[i]), "actual": data.classes[int(y[i])],
+                        "predicted": data.classes[int(np.argmax(pred[i]))],
+                        "probabilities": {c: float(pred[i, j]) for j, c in enumerate(data.classes)}})
+        else:
+            out.append({"row": int(rows[i]), "actual": float(y[i]), "predicted": float(pred[i])})
+    return {"part": part, "rows": out}
