@@ -109,6 +109,12 @@ class Wire:
         assert response.status_code == 200, f"{method} {path}: {response.status_code} {response.text}"
         return response.json()
 
+    def progress(self, task_id: int, since: int = 0) -> list[dict]:
+        """A task's progress entries (the service answers ``{"result": [...]}``)."""
+        body = self.ok("GET", f"tasks/{task_id}/progress", params={"since": since})
+        assert set(body) == {"result"}, body
+        return body["result"]
+
     def upload(self, csv_text: str | bytes, name: str, **form) -> requests.Response:
         data = csv_text.encode() if isinstance(csv_text, str) else csv_text
         return self.call("POST", "datasources/upload", files={"file": (f"{name}.csv", data, "text/csv")},

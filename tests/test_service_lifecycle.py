@@ -70,7 +70,7 @@ def test_completed_task_has_progress_ensembles_and_results(wire, completed_task)
     task = _task(wire, completed_task)
     assert task["state"] == "COMPLETED", task
     assert 0 < task["run_time"] <= 6 + 5
-    progress = wire.ok("GET", f"tasks/{completed_task}/progress")
+    progress = wire.progress(completed_task)
     assert progress, "no progress entries"
     assert [p["index"] for p in progress] == list(range(len(progress)))
     assert all(isinstance(p["score"], float) for p in progress)
@@ -79,7 +79,7 @@ def test_completed_task_has_progress_ensembles_and_results(wire, completed_task)
     assert task["ensemble_id"] == max(progress, key=lambda p: p["score"])["ensemble_id"]
     assert task["best_score"] == max(p["score"] for p in progress)
     assert 1 <= task["models_count"] <= 6
-    tail = wire.ok("GET", f"tasks/{completed_task}/progress", params={"since": len(progress) - 1})
+    tail = wire.progress(completed_task, since=len(progress) - 1)
     assert tail == progress[-1:]
     ensembles = wire.ok("GET", "ensembles", params={"filter": [f"task_id:{completed_task}", "stage:TASK"]})
     assert ensembles["total"] == len(progress)
@@ -137,9 +137,9 @@ def test_rerun_starts_afresh(wire, iris_dataset):
     assert again["state"] in {"QUEUED", "RUNNING"}
     assert again["version"] == before["version"] + 1
     assert again["run_time"] < before["run_time"] or again["run_time"] < 1
-    assert wire.ok("GET", f"tasks/{task_id}/progress") == [] or again["state"] == "RUNNING"
+    assert wire.progress(task_id) == [] or again["state"] == "RUNNING"
     _wait_state(wire, task_id, "COMPLETED", timeout=90)
-    assert wire.ok("GET", f"tasks/{task_id}/progress")
+    assert wire.progress(task_id)
 
 
 def test_add_time_continues_a_completed_task(wire, iris_dataset):

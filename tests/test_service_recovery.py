@@ -44,7 +44,7 @@ def test_service_killed_mid_training_resumes_on_restart(own_service, iris_frame)
                                             "timeout": 8})["task_id"]
     before = wait_for(lambda: (t := wire.ok("GET", f"tasks/{task_id}"))["progress_count"] >= 2 and t, timeout=90,
                       message="two progress entries")
-    progress_before = wire.ok("GET", f"tasks/{task_id}/progress")
+    progress_before = wire.progress(task_id)
     worker = wire.ok("GET", f"tasks/{task_id}")
     own_service.kill()
     # the worker dies with its service
@@ -62,13 +62,13 @@ def test_service_killed_mid_training_resumes_on_restart(own_service, iris_frame)
     after_restart = wire.ok("GET", f"tasks/{task_id}")
     assert after_restart["state"] in {"QUEUED", "RUNNING", "COMPLETED"}
     assert after_restart["models_count"] >= before["models_count"]
-    kept = wire.ok("GET", f"tasks/{task_id}/progress")
+    kept = wire.progress(task_id)
     assert kept[: len(progress_before)] == progress_before, "progress entries were lost"
     done = wait_for(lambda: (t := wire.ok("GET", f"tasks/{task_id}"))["state"] in FINAL and t, timeout=120,
                     message="the resumed task to finish")
     assert done["state"] == "COMPLETED", done
     assert done["run_time"] <= 8 + 6, "the time the service was down must not count"
-    assert len(wire.ok("GET", f"tasks/{task_id}/progress")) >= len(progress_before)
+    assert len(wire.progress(task_id)) >= len(progress_before)
     assert worker["id"] == task_id
 
 
@@ -83,12 +83,12 @@ def test_worker_killed_is_restarted(own_service, iris_frame):
     with sqlite3.connect(own_service.home / "firefly.db") as con:
         (pid,) = con.execute("SELECT worker_pid FROM tasks WHERE id=?", (task_id,)).fetchone()
     assert pid and pid > 0
-    progress = wire.ok("GET", f"tasks/{task_id}/progress")
+    progress = wire.progress(task_id)
     os.kill(pid, signal.SIGKILL)
     done = wait_for(lambda: (t := wire.ok("GET", f"tasks/{task_id}"))["state"] in FINAL and t, timeout=120,
                     message="the task to finish after its worker was killed")
     assert done["state"] == "COMPLETED", done
-    assert wire.ok("GET", f"tasks/{task_id}/progress")[: len(progress)] == progress
+    assert wire.progress(task_id)[: len(progress)] == progress
     with sqlite3.connect(own_service.home / "firefly.db") as con:
         (new_pid,) = con.execute("SELECT worker_pid FROM tasks WHERE id=?", (task_id,)).fetchone()
     assert new_pid is None

@@ -67,8 +67,9 @@ def edit_notes(ctx: CtxDep, task_id: TaskId, body: NotesUpdate) -> dict[str, Any
 
 @router.get("/{task_id}/progress")
 async def progress(ctx: CtxDep, task_id: TaskId,
-             since: Annotated[int, Query(ge=0, description="skip the first N entries")] = 0) -> list[dict[str, Any]]:
-    return store.get_progress(ctx.db, task_id, since=since)
+             since: Annotated[int, Query(ge=0, description="skip the first N entries")] = 0) -> dict[str, Any]:
+    # {"result": [...]}, not a bare list: the official client reads an empty bare list as an empty response.
+    return {"result": store.get_progress(ctx.db, task_id, since=since)}
 
 
 @router.get("/{task_id}/results")

@@ -1,0 +1,37 @@
+"""The Task API's enumerations, as ``firefly_widgets.sdk.enums`` (the official client's ``fireflyai.enums``).
+
+These are the very objects of :mod:`firefly_widgets.enums`; this module only re-exports them so that
+code written as ``from fireflyai import enums`` can become ``from firefly_widgets.sdk import enums``.
+"""
+
+from __future__ import annotations
+
+from firefly_widgets.enums import (
+    CLASSIFICATION_LIKE,
+    LOWER_IS_BETTER,
+    TIMESERIES_PROBLEMS,
+    CVStrategy,
+    Estimator,
+    FeatureType,
+    InterpretabilityLevel,
+    Pipeline,
+    ProblemType,
+    SplittingStrategy,
+    TargetMetric,
+    ValidationStrategy,
+)
+
+__all__ = [
+    "CLASSIFICATION_LIKE",
+    "LOWER_IS_BETTER",
+    "TIMESERIES_PROBLEMS",
+    "CVStrategy",
+    "Estimator",
+    "FeatureType",
+    "InterpretabilityLevel",
+    "Pipeline",
+    "ProblemType",
+    "SplittingStrategy",
+    "TargetMetric",
+    "ValidationStrategy",
+]

@@ -1,0 +1,54 @@
+"""The ``firefly-widgets`` command: serve, status, stop, and its argument errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import requests
+from support import wait_for
+
+
+def _cli(*args: str, home) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "firefly_widgets", *args, "--home", str(home)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_serve_status_stop(tmp_path):
+    home = tmp_path / "home"
+    status = _cli("status", home=home)
+    assert status.returncode == 1
+    assert json.loads(status.stdout)["running"] is False
+
+    server = subprocess.Popen([sys.executable, "-m", "firefly_widgets", "serve", "--home", str(home), "--port", "0"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: (home / "server.json").exists(), timeout=60, message="server.json")
+        status = _cli("status", home=home)
+        assert status.returncode == 0, status.stdout + status.stderr
+        info = json.loads(status.stdout)
+        assert info["running"] and info["healthy"] and info["pid"] == server.pid
+        assert "token" not in info
+        assert info["url"].startswith("http://127.0.0.1:")
+        assert requests.get(f"{info['url']}/health", timeout=10).status_code == 200
+        assert oct(os.stat(home).st_mode & 0o777) in ("0o700", "0o755")
+
+        stopped = _cli("stop", home=home)
+        assert stopped.returncode == 0
+        assert "stopped" in stopped.stdout
+        assert server.wait(timeout=30) is not None
+        assert not (home / "server.json").exists(), "a cleanly stopped service removes its server.json"
+        assert json.loads(_cli("status", home=home).stdout)["running"] is False
+        assert "no service was running" in _cli("stop", home=home).stdout
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_bad_port_is_a_clear_error(tmp_path):
+    result = _cli("serve", "--port", "70000", home=tmp_path)
+    assert result.returncode == 2
+    assert "--port must be between 0 and 65535" in result.stderr
+    assert "Traceback" not in result.stderr
