@@ -250,18 +250,9 @@ class Client:
         return response.content
 
     # -- internals ----------------------------------------------------------------------------------
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        files: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-        api_key: str | None = None,
-    ) -> tuple[requests.Response, str]:
+    def _send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, timeout: float | None = None,
+              api_key: str | None = None, **body: Any) -> tuple[requests.Response, str]:
+        """Send with retries and re-resolution; ``body`` is :meth:`request`'s ``json``, ``files`` and ``data``."""
         method = method.upper()
         if method not in _KNOWN_METHODS:
             raise InvalidRequestError(
@@ -281,11 +272,9 @@ class Client:
                     method,
                     url,
                     params={"jwt": token, **query} if token is not None else query,
-                    json=json,
-                    files=files,
-                    data=data,
                     headers={"X-Request-ID": request_id},
                     timeout=(self.connect_timeout, read_timeout),
+                    **body,
                 )
             except requests.exceptions.RequestException as err:
                 # Re-resolve when the service seems gone (refused, reset), not when it is merely slow.

@@ -6,7 +6,7 @@ The same classmethods and arguments as the official client's ``fireflyai.Dataset
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from enum import Enum
 
 from firefly_widgets.enums import (
     CVStrategy,
@@ -19,13 +19,53 @@ from firefly_widgets.enums import (
     TargetMetric,
     ValidationStrategy,
 )
-from firefly_widgets.sdk.resource import APIResource, enum_value, to_member, wait_for_final_state
+from firefly_widgets.sdk.resource import (
+    GeneratedClassmethod,
+    NamedResource,
+    enum_value,
+    id_getter,
+    to_member,
+    wait_for_final_state,
+)
 from firefly_widgets.sdk.response import FireflyResponse
 
 __all__ = ["Dataset"]
 
+#: The configuration options a task on a dataset may use, and the enumeration of each.
+_OPTION_ENUMS: dict[str, type[Enum]] = {
+    "estimators": Estimator,
+    "target_metric": TargetMetric,
+    "splitting_strategy": SplittingStrategy,
+    "pipeline": Pipeline,
+}
 
-class Dataset(APIResource):
+
+def _options_getter(option: str, summary: str) -> GeneratedClassmethod:
+    """Make the ``get_available_<option>(cls, id, inter_level=None, api_key=None)`` classmethod."""
+    enum_name = _OPTION_ENUMS[option].__name__
+
+    def getter(cls: type[Dataset], id: int, inter_level: InterpretabilityLevel | None = None,
+               api_key: str | None = None) -> list[Enum]:
+        return cls._get_available_configuration_options(id, inter_level, api_key)[option]
+
+    getter.__annotations__["return"] = f"list[{enum_name}]"  # e.g. list[Estimator], as a def would say
+    getter.__doc__ = f"""{summary}
+
+        Args:
+            id: the dataset id.
+            inter_level: restrict to this interpretability level.
+            api_key: a token for this call only.
+
+        Returns:
+            list[{enum_name}]: enum members.
+
+        Raises:
+            NotFoundError: no dataset has this id.
+        """
+    return GeneratedClassmethod(getter)
+
+
+class Dataset(NamedResource):
     """Datasets: create one from a datasource, query them, and ask what a task on them may use.
 
     Example:
@@ -35,83 +75,12 @@ class Dataset(APIResource):
         ...                     problem_type=ProblemType.CLASSIFICATION, wait=True)   # doctest: +SKIP
         >>> ds["state"]                                                               # doctest: +SKIP
         'AVAILABLE'
+        >>> Estimator.RANDOM_FOREST in Dataset.get_available_estimators(ds["id"])    # doctest: +SKIP
+        True
     """
 
     _CLASS_PREFIX = "datasets"
     _KIND = "Dataset"
-
-    @classmethod
-    def list(
-        cls,
-        search_term: str | None = None,
-        page: int | None = None,
-        page_size: int | None = None,
-        sort: Mapping[str, str] | None = None,
-        filter_: Mapping[str, Any] | None = None,
-        api_key: str | None = None,
-    ) -> FireflyResponse:
-        """List datasets, with search, filters, sorting and pagination.
-
-        Args:
-            search_term: keep only datasets with this text in any field.
-            page: the page to return (0-based).
-            page_size: datasets per page.
-            sort: ``{field: "asc" | "desc"}``.
-            filter_: ``{field: [values]}``.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: ``hits`` and ``total``.
-        """
-        return cls._list(search_term, page, page_size, sort, filter_, api_key)
-
-    @classmethod
-    def get(cls, id: int, api_key: str | None = None) -> FireflyResponse:
-        """Get one dataset (``name``, ``state``, ``problem_type``, ``target``, ...).
-
-        Args:
-            id: the dataset id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the dataset object.
-
-        Raises:
-            NotFoundError: no dataset has this id.
-        """
-        return cls._get(id, api_key)
-
-    @classmethod
-    def get_by_name(cls, name: str, api_key: str | None = None) -> FireflyResponse:
-        """Get the dataset named ``name``.
-
-        Args:
-            name: the dataset name.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the dataset object.
-
-        Raises:
-            NotFoundError: no dataset has this name.
-        """
-        return cls._get_by_name(name, api_key)
-
-    @classmethod
-    def delete(cls, id: int, api_key: str | None = None) -> FireflyResponse:
-        """Delete a dataset.
-
-        Args:
-            id: the dataset id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: ``{"result": True}``.
-
-        Raises:
-            NotFoundError: no dataset has this id.
-        """
-        return cls._delete(id, api_key)
 
     @classmethod
     def create(
@@ -256,81 +225,12 @@ class Dataset(APIResource):
         )
 
     # -- configuration options -----------------------------------------------------------------------
-    @classmethod
-    def get_available_estimators(cls, id: int, inter_level: InterpretabilityLevel | None = None,
-                                 api_key: str | None = None) -> list[Estimator]:
-        """The estimators a task on this dataset may use.
-
-        Args:
-            id: the dataset id.
-            inter_level: restrict to this interpretability level.
-            api_key: a token for this call only.
-
-        Returns:
-            list[Estimator]: enum members.
-
-        Raises:
-            NotFoundError: no dataset has this id.
-
-        Example:
-            >>> Estimator.RANDOM_FOREST in Dataset.get_available_estimators(3)  # doctest: +SKIP
-            True
-        """
-        return cls._get_available_configuration_options(id, inter_level, api_key)["estimators"]
-
-    @classmethod
-    def get_available_pipeline(cls, id: int, inter_level: InterpretabilityLevel | None = None,
-                               api_key: str | None = None) -> list[Pipeline]:
-        """The pipeline steps a task on this dataset may use.
-
-        Args:
-            id: the dataset id.
-            inter_level: restrict to this interpretability level.
-            api_key: a token for this call only.
-
-        Returns:
-            list[Pipeline]: enum members.
-
-        Raises:
-            NotFoundError: no dataset has this id.
-        """
-        return cls._get_available_configuration_options(id, inter_level, api_key)["pipeline"]
-
-    @classmethod
-    def get_available_splitting_strategy(cls, id: int, inter_level: InterpretabilityLevel | None = None,
-                                         api_key: str | None = None) -> list[SplittingStrategy]:
-        """The splitting strategies a task on this dataset may use.
-
-        Args:
-            id: the dataset id.
-            inter_level: restrict to this interpretability level.
-            api_key: a token for this call only.
-
-        Returns:
-            list[SplittingStrategy]: enum members.
-
-        Raises:
-            NotFoundError: no dataset has this id.
-        """
-        return cls._get_available_configuration_options(id, inter_level, api_key)["splitting_strategy"]
-
-    @classmethod
-    def get_available_target_metric(cls, id: int, inter_level: InterpretabilityLevel | None = None,
-                                    api_key: str | None = None) -> list[TargetMetric]:
-        """The target metrics a task on this dataset may optimize.
-
-        Args:
-            id: the dataset id.
-            inter_level: restrict to this interpretability level.
-            api_key: a token for this call only.
-
-        Returns:
-            list[TargetMetric]: enum members.
-
-        Raises:
-            NotFoundError: no dataset has this id.
-        """
-        return cls._get_available_configuration_options(id, inter_level, api_key)["target_metric"]
+    get_available_estimators = _options_getter("estimators", "The estimators a task on this dataset may use.")
+    get_available_pipeline = _options_getter("pipeline", "The pipeline steps a task on this dataset may use.")
+    get_available_splitting_strategy = _options_getter("splitting_strategy",
+                                                       "The splitting strategies a task on this dataset may use.")
+    get_available_target_metric = _options_getter("target_metric",
+                                                  "The target metrics a task on this dataset may optimize.")
 
     @classmethod
     def _get_available_configuration_options(cls, id: int, inter_level: InterpretabilityLevel | None = None,
@@ -340,28 +240,10 @@ class Dataset(APIResource):
                                 params={"dataset_id": id, "interpretable": level.value if level is not None else None},
                                 api_key=api_key)
         return FireflyResponse(
-            data={
-                "estimators": [Estimator(v) for v in response["estimators"] or []],
-                "target_metric": [TargetMetric(v) for v in response["target_metric"] or []],
-                "splitting_strategy": [SplittingStrategy(v) for v in response["splitting_strategy"] or []],
-                "pipeline": [Pipeline(v) for v in response["pipeline"] or []],
-            },
+            data={option: [enum_cls(v) for v in response[option] or []] for option, enum_cls in _OPTION_ENUMS.items()},
             headers=response.headers,
             status_code=response.status_code,
         )
 
-    @classmethod
-    def get_metadata(cls, id: int, api_key: str | None = None) -> FireflyResponse:
-        """The dataset's metadata (row and feature counts, classes, target statistics, ...).
-
-        Args:
-            id: the dataset id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the metadata.
-
-        Raises:
-            NotFoundError: no dataset has this id.
-        """
-        return cls._request("GET", f"{cls._CLASS_PREFIX}/{id}/meta", api_key=api_key)
+    get_metadata = id_getter("{prefix}/{id}/meta", "The dataset's metadata (row and feature counts, classes, target "
+                             "statistics, ...).", "the metadata")

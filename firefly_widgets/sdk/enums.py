@@ -6,32 +6,5 @@ code written as ``from fireflyai import enums`` can become ``from firefly_widget
 
 from __future__ import annotations
 
-from firefly_widgets.enums import (
-    CLASSIFICATION_LIKE,
-    LOWER_IS_BETTER,
-    TIMESERIES_PROBLEMS,
-    CVStrategy,
-    Estimator,
-    FeatureType,
-    InterpretabilityLevel,
-    Pipeline,
-    ProblemType,
-    SplittingStrategy,
-    TargetMetric,
-    ValidationStrategy,
-)
-
-__all__ = [
-    "CLASSIFICATION_LIKE",
-    "LOWER_IS_BETTER",
-    "TIMESERIES_PROBLEMS",
-    "CVStrategy",
-    "Estimator",
-    "FeatureType",
-    "InterpretabilityLevel",
-    "Pipeline",
-    "ProblemType",
-    "SplittingStrategy",
-    "TargetMetric",
-    "ValidationStrategy",
-]
+from firefly_widgets.enums import *  # noqa: F403 - the same names, under the official client's module path
+from firefly_widgets.enums import __all__  # noqa: F401 - and the same public list

@@ -22,6 +22,8 @@ __all__ = ["Prediction"]
 class Prediction(APIResource):
     """Predictions: run an ensemble on a datasource and fetch the results.
 
+    A prediction's ``stage`` (not ``state``) becomes ``COMPLETED`` (or ``FAILED``) when it is done.
+
     Example:
         >>> from firefly_widgets.sdk import Prediction
         >>> pred = Prediction.create(ensemble_id=7, data_id=5, wait=True)  # doctest: +SKIP
@@ -30,63 +32,6 @@ class Prediction(APIResource):
 
     _CLASS_PREFIX = "predictions"
     _KIND = "Prediction"
-
-    @classmethod
-    def list(
-        cls,
-        search_term: str | None = None,
-        page: int | None = None,
-        page_size: int | None = None,
-        sort: Mapping[str, str] | None = None,
-        filter_: Mapping[str, Any] | None = None,
-        api_key: str | None = None,
-    ) -> FireflyResponse:
-        """List predictions, with search, filters, sorting and pagination.
-
-        Args:
-            search_term: keep only predictions with this text in any field.
-            page: the page to return (0-based).
-            page_size: predictions per page.
-            sort: ``{field: "asc" | "desc"}``.
-            filter_: ``{field: [values]}``.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: ``hits`` and ``total``.
-        """
-        return cls._list(search_term, page, page_size, sort, filter_, api_key)
-
-    @classmethod
-    def get(cls, id: int, api_key: str | None = None) -> FireflyResponse:
-        """Get one prediction; its ``stage`` becomes ``COMPLETED`` (or ``FAILED``) when it is done.
-
-        Args:
-            id: the prediction id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the prediction object.
-
-        Raises:
-            NotFoundError: no prediction has this id.
-        """
-        return cls._get(id, api_key)
-
-    @classmethod
-    def delete(cls, id: int, api_key: str | None = None) -> FireflyResponse:
-        """Delete a prediction.
-
-        Args:
-            id: the prediction id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: ``{"result": True}``.
-
-        Raises:
-            NotFoundError: no prediction has this id.
-        """
-        return cls._delete(id, api_key)
 
     @classmethod
     def create(

@@ -1,4 +1,8 @@
-"""What every resource class shares: list/get/delete, name look-ups, enum arguments and waiting."""
+"""What every resource class shares: list/get/delete, name look-ups, enum arguments and waiting.
+
+Also the factories of the classmethods that differ only in their route and docstring
+(:func:`id_getter`, :func:`notes_editor`), so that each is written once.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,18 @@ from firefly_widgets.sdk.config import get_client
 from firefly_widgets.sdk.errors import InvalidRequestError, NotFoundError, WaitTimeoutError
 from firefly_widgets.sdk.response import FireflyResponse
 
-__all__ = ["FINAL_STATES", "APIResource", "enum_value", "enum_values", "to_member", "wait_for_final_state"]
+__all__ = [
+    "FINAL_STATES",
+    "APIResource",
+    "GeneratedClassmethod",
+    "NamedResource",
+    "enum_value",
+    "enum_values",
+    "id_getter",
+    "notes_editor",
+    "to_member",
+    "wait_for_final_state",
+]
 
 #: States after which a resource no longer changes on its own (the official client's list).
 FINAL_STATES = frozenset({"AVAILABLE", "CREATED", "CANCELED", "FAILED", "COMPLETED", "ABORTED"})
@@ -137,8 +152,92 @@ def _sort_params(sort: Mapping[str, Any] | None) -> list[str] | None:
     return [f"{field}:{direction}" for field, direction in sort.items()]
 
 
+class GeneratedClassmethod(classmethod):
+    """A classmethod made by a factory function, named after the attribute it is assigned to.
+
+    Without this, ``repr``, ``help()`` and tracebacks would show the factory's inner function instead
+    of e.g. ``Ensemble.get_model_presentation``. ``{kind}`` in the docstring becomes the owner's kind
+    (``"ensemble"``, ``"task"``, ...).
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        func = self.__func__
+        func.__module__, func.__name__ = owner.__module__, name
+        func.__qualname__ = f"{owner.__qualname__}.{name}"
+        func.__doc__ = (func.__doc__ or "").replace("{kind}", getattr(owner, "_KIND", owner.__name__).lower())
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(self, attribute, getattr(func, attribute))
+
+
+def id_getter(route: str, summary: str, returns: str, *, raises: str = "",
+              then: Callable[[FireflyResponse], FireflyResponse] | None = None) -> GeneratedClassmethod:
+    """Make a ``get_...(cls, id, api_key=None)`` classmethod that GETs one route of a resource.
+
+    Args:
+        route: the route, with ``{prefix}`` (the collection, e.g. ``"datasources"``) and ``{id}``.
+        summary: the first line of the docstring.
+        returns: what the ``FireflyResponse`` holds, for the docstring.
+        raises: why else ``NotFoundError`` is raised, for the docstring (e.g. ``", or it has no such report"``).
+        then: applied to the response before it is returned.
+
+    Returns:
+        GeneratedClassmethod: to assign to a class attribute, e.g.
+        ``get_base_types = id_getter("{prefix}/{id}/data_types/base", ...)``.
+    """
+
+    def getter(cls: type[APIResource], id: int, api_key: str | None = None) -> FireflyResponse:
+        response = cls._request("GET", route.format(prefix=cls.class_url(), id=id), api_key=api_key)
+        return then(response) if then is not None else response
+
+    getter.__doc__ = f"""{summary}
+
+        Args:
+            id: the {{kind}} id.
+            api_key: a token for this call only.
+
+        Returns:
+            FireflyResponse: {returns}.
+
+        Raises:
+            NotFoundError: no {{kind}} has this id{raises}.
+        """
+    return GeneratedClassmethod(getter)
+
+
+def notes_editor() -> GeneratedClassmethod:
+    """Make the ``edit_notes(cls, id, notes, api_key=None)`` classmethod of the resources with notes."""
+
+    def edit_notes(cls: type[APIResource], id: int, notes: str, api_key: str | None = None) -> FireflyResponse:
+        """Replace the {kind}'s notes.
+
+        Args:
+            id: the {kind} id.
+            notes: the new notes.
+            api_key: a token for this call only.
+
+        Returns:
+            FireflyResponse: the service's answer (for a task: ``task_id``).
+
+        Raises:
+            NotFoundError: no {kind} has this id.
+
+        Example:
+            >>> Task.edit_notes(12, "baseline")["task_id"]                   # doctest: +SKIP
+            12
+        """
+        return cls._request("PUT", f"{cls.class_url()}/{id}/notes", json={"notes": notes}, api_key=api_key)
+
+    return GeneratedClassmethod(edit_notes)
+
+
 class APIResource:
-    """Base of the resource classes; subclasses set ``_CLASS_PREFIX`` (the collection's route)."""
+    """Base of the resource classes (:class:`Task`, :class:`Dataset`, ...): ``list``, ``get`` and ``delete``.
+
+    Subclasses set ``_CLASS_PREFIX`` (the collection's route, e.g. ``"tasks"``) and ``_KIND`` (the
+    name in messages, e.g. ``"Task"``) and inherit the classmethods below, with the official client's
+    arguments. The classes hold no state: every call goes through the shared, thread-safe client of
+    :func:`get_client`, and raises the :class:`FireflyError` subclasses it translates.
+    """
 
     _CLASS_PREFIX: ClassVar[str] = ""
     _KIND: ClassVar[str] = "Resource"
@@ -155,16 +254,36 @@ class APIResource:
         return get_client().request(method, path, api_key=api_key, **kwargs)
 
     @classmethod
-    def _list(
+    def list(
         cls,
         search_term: str | None = None,
         page: int | None = None,
         page_size: int | None = None,
-        sort: Mapping[str, Any] | None = None,
+        sort: Mapping[str, str] | None = None,
         filter_: Mapping[str, Any] | None = None,
         api_key: str | None = None,
-        url: str | None = None,
     ) -> FireflyResponse:
+        """List the resources of this class (tasks, datasets, ...), with search, filters, sorting and pagination.
+
+        Args:
+            search_term: keep only the resources with this text in any field.
+            page: the page to return (0-based).
+            page_size: resources per page.
+            sort: ``{field: "asc" | "desc"}``, applied in order.
+            filter_: ``{field: [values]}``; several values of a field mean OR, several fields AND
+                (e.g. ``{"task_id": [12], "stage": ["TASK"]}`` for ensembles).
+            api_key: a token for this call only.
+
+        Returns:
+            FireflyResponse: ``hits`` (the resources of the page) and ``total`` (all matching resources).
+
+        Raises:
+            InvalidRequestError: a bad field or value.
+
+        Example:
+            >>> Task.list(filter_={"state": ["RUNNING"]}, sort={"creation_date": "desc"})["total"]  # doctest: +SKIP
+            2
+        """
         params = {
             "search_all_columns": search_term,
             "page": page,
@@ -172,29 +291,79 @@ class APIResource:
             "sort": _sort_params(sort),
             "filter": _filter_params(filter_),
         }
-        return cls._request("GET", url or cls.class_url(), params=params, api_key=api_key)
+        return cls._request("GET", cls.class_url(), params=params, api_key=api_key)
 
     @classmethod
-    def _get(cls, id: int, api_key: str | None = None) -> FireflyResponse:
+    def get(cls, id: int, api_key: str | None = None) -> FireflyResponse:
+        """Get one resource of this class by its id (a task's state and configuration, a dataset's target, ...).
+
+        Args:
+            id: the resource id.
+            api_key: a token for this call only.
+
+        Returns:
+            FireflyResponse: the resource object (``id``, ``name``, ``state`` or ``stage``, ...).
+
+        Raises:
+            NotFoundError: no resource of this class has this id (an :class:`InvalidRequestError`).
+
+        Example:
+            >>> Task.get(12)["state"]                                        # doctest: +SKIP
+            'RUNNING'
+        """
         return cls._request("GET", f"{cls.class_url()}/{id}", api_key=api_key)
 
     @classmethod
-    def _delete(cls, id: int, api_key: str | None = None) -> FireflyResponse:
+    def delete(cls, id: int, api_key: str | None = None) -> FireflyResponse:
+        """Delete one resource of this class (a running task is stopped first).
+
+        Args:
+            id: the resource id.
+            api_key: a token for this call only.
+
+        Returns:
+            FireflyResponse: ``{"result": True}``.
+
+        Raises:
+            NotFoundError: no resource of this class has this id.
+        """
         return cls._request("DELETE", f"{cls.class_url()}/{id}", api_key=api_key)
 
-    @classmethod
-    def _find_by_name(cls, name: str, api_key: str | None = None) -> dict[str, Any] | None:
-        """The first record named ``name``, or None."""
-        found = cls._list(filter_={"name": [name]}, api_key=api_key)
-        hits = found["hits"] or []
-        return hits[0] if (found["total"] or 0) > 0 and hits else None
+
+class NamedResource(APIResource):
+    """A resource with unique names (:class:`Task`, :class:`Dataset`, :class:`Datasource`): adds
+    :meth:`get_by_name` and the ``skip_if_exists`` check of ``create``."""
 
     @classmethod
-    def _get_by_name(cls, name: str, api_key: str | None = None) -> FireflyResponse:
+    def get_by_name(cls, name: str, api_key: str | None = None) -> FireflyResponse:
+        """Get the resource of this class named ``name`` (the same as listing with ``filter_={"name": [name]}``).
+
+        Args:
+            name: the resource name (for an uploaded datasource: the file's base name, e.g. ``iris.csv``).
+            api_key: a token for this call only.
+
+        Returns:
+            FireflyResponse: the resource object.
+
+        Raises:
+            NotFoundError: no resource of this class has this name (an :class:`APIError`, as in the
+                official client).
+
+        Example:
+            >>> Task.get_by_name("iris-task")["id"]                           # doctest: +SKIP
+            12
+        """
         record = cls._find_by_name(name, api_key=api_key)
         if record is None:
             raise NotFoundError(f"{cls._KIND} with the name {name!r} does not exist")
         return FireflyResponse(data=record)
+
+    @classmethod
+    def _find_by_name(cls, name: str, api_key: str | None = None) -> dict[str, Any] | None:
+        """The first record named ``name``, or None."""
+        found = cls.list(filter_={"name": [name]}, api_key=api_key)
+        hits = found["hits"] or []
+        return hits[0] if (found["total"] or 0) > 0 and hits else None
 
     @classmethod
     def _refuse_duplicate(cls, name: str, skip_if_exists: bool, api_key: str | None) -> FireflyResponse | None:

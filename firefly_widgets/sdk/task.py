@@ -7,7 +7,6 @@ accept the enum member or its value (``TargetMetric.AUC`` or ``"auc"``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from typing import Any
 
 from firefly_widgets.enums import (
@@ -21,7 +20,16 @@ from firefly_widgets.enums import (
     ValidationStrategy,
 )
 from firefly_widgets.sdk.errors import APIError, InvalidRequestError, NotFoundError
-from firefly_widgets.sdk.resource import APIResource, enum_value, enum_values, to_member, wait_for_final_state
+from firefly_widgets.sdk.resource import (
+    GeneratedClassmethod,
+    NamedResource,
+    enum_value,
+    enum_values,
+    id_getter,
+    notes_editor,
+    to_member,
+    wait_for_final_state,
+)
 from firefly_widgets.sdk.response import FireflyResponse
 
 __all__ = ["Task"]
@@ -29,10 +37,29 @@ __all__ = ["Task"]
 #: Extra seconds ``create(wait=True)`` waits beyond the task's own ``timeout`` (queueing, final ensemble).
 WAIT_MARGIN = 600
 
-_OPERATIONS = ("pause", "resume", "cancel", "rerun")
+
+def _task_operation(op: str, summary: str, refused_when: str) -> GeneratedClassmethod:
+    """Make the ``{op}_task(cls, task_id, api_key=None)`` classmethod that POSTs ``tasks/{task_id}/{op}``."""
+
+    def operation(cls: type[Task], task_id: int, api_key: str | None = None) -> FireflyResponse:
+        return cls._request("POST", f"{cls.class_url()}/{task_id}/{op}", api_key=api_key)
+
+    operation.__doc__ = f"""{summary}
+
+        Args:
+            task_id: the task id.
+            api_key: a token for this call only.
+
+        Returns:
+            FireflyResponse: the service's "submitted" answer.
+
+        Raises:
+            InvalidRequestError: {refused_when}.
+        """
+    return GeneratedClassmethod(operation)
 
 
-class Task(APIResource):
+class Task(NamedResource):
     """Training tasks: create, query and control them.
 
     Example:
@@ -40,84 +67,14 @@ class Task(APIResource):
         >>> task = Task.create("iris-task", dataset_id=3, timeout=60, wait=True)   # doctest: +SKIP
         >>> task["state"], task["ensemble_id"]                                      # doctest: +SKIP
         ('COMPLETED', 7)
+        >>> Task.pause_task(12)                                                     # doctest: +SKIP
+        {'result': True}
     """
 
     _CLASS_PREFIX = "tasks"
     _KIND = "Task"
 
     # -- queries -------------------------------------------------------------------------------------
-    @classmethod
-    def list(
-        cls,
-        search_term: str | None = None,
-        page: int | None = None,
-        page_size: int | None = None,
-        sort: Mapping[str, str] | None = None,
-        filter_: Mapping[str, Any] | None = None,
-        api_key: str | None = None,
-    ) -> FireflyResponse:
-        """List tasks, with search, filters, sorting and pagination.
-
-        Args:
-            search_term: keep only tasks with this text in any field.
-            page: the page to return (0-based).
-            page_size: tasks per page.
-            sort: ``{field: "asc" | "desc"}``, applied in order.
-            filter_: ``{field: [values]}``; several values of a field mean OR, several fields AND.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: ``hits`` (the tasks of the page) and ``total`` (all matching tasks).
-
-        Raises:
-            InvalidRequestError: a bad field or value.
-
-        Example:
-            >>> Task.list(filter_={"state": ["RUNNING"]}, sort={"creation_date": "desc"})["total"]  # doctest: +SKIP
-            2
-        """
-        return cls._list(search_term, page, page_size, sort, filter_, api_key)
-
-    @classmethod
-    def get(cls, id: int, api_key: str | None = None) -> FireflyResponse:
-        """Get one task: its state, configuration, chosen ensemble, scores.
-
-        Args:
-            id: the task id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the task object (``id``, ``name``, ``state``, ``ensemble_id``, ...).
-
-        Raises:
-            NotFoundError: no task has this id (an :class:`InvalidRequestError`).
-
-        Example:
-            >>> Task.get(12)["state"]                                        # doctest: +SKIP
-            'RUNNING'
-        """
-        return cls._get(id, api_key)
-
-    @classmethod
-    def get_by_name(cls, name: str, api_key: str | None = None) -> FireflyResponse:
-        """Get the task named ``name`` (the same as listing with ``filter_={"name": [name]}``).
-
-        Args:
-            name: the task name.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the task object.
-
-        Raises:
-            NotFoundError: no task has this name (an :class:`APIError`, as in the official client).
-
-        Example:
-            >>> Task.get_by_name("iris-task")["id"]                           # doctest: +SKIP
-            12
-        """
-        return cls._get_by_name(name, api_key)
-
     @classmethod
     def get_task_id(cls, task_name: str, api_key: str | None = None) -> int:
         """Return the id of the last task whose fields contain ``task_name`` (official client helper).
@@ -153,59 +110,11 @@ class Task(APIResource):
         return cls._request("GET", f"{cls._CLASS_PREFIX}/{id}/progress", params={"since": since},
                             api_key=api_key)
 
-    @classmethod
-    def get_task_result(cls, id: int, api_key: str | None = None) -> FireflyResponse:
-        """The task's full results (leaderboard of models and ensembles, test score, reports).
-
-        Args:
-            id: the task id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the results object.
-
-        Raises:
-            NotFoundError: no task has this id.
-        """
-        return cls._request("GET", f"{cls._CLASS_PREFIX}/{id}/results", api_key=api_key)
+    get_task_result = id_getter("{prefix}/{id}/results", "The task's full results (leaderboard of models and "
+                                "ensembles, test score, reports).", "the results object")
 
     # -- changes -------------------------------------------------------------------------------------
-    @classmethod
-    def delete(cls, id: int, api_key: str | None = None) -> FireflyResponse:
-        """Delete a task (a running task is stopped first).
-
-        Args:
-            id: the task id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: ``{"result": True}``.
-
-        Raises:
-            NotFoundError: no task has this id.
-        """
-        return cls._delete(id, api_key)
-
-    @classmethod
-    def edit_notes(cls, id: int, notes: str, api_key: str | None = None) -> FireflyResponse:
-        """Replace the task's notes.
-
-        Args:
-            id: the task id.
-            notes: the new notes.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: ``task_id``.
-
-        Raises:
-            NotFoundError: no task has this id.
-
-        Example:
-            >>> Task.edit_notes(12, "baseline")["task_id"]                   # doctest: +SKIP
-            12
-        """
-        return cls._request("PUT", f"{cls._CLASS_PREFIX}/{id}/notes", json={"notes": notes}, api_key=api_key)
+    edit_notes = notes_editor()
 
     @classmethod
     def create(
@@ -439,76 +348,10 @@ class Task(APIResource):
         return cls._request("POST", f"{cls._CLASS_PREFIX}/{id}/add_additional_time/{new_time_budget}",
                             api_key=api_key)
 
-    @classmethod
-    def rerun_task(cls, task_id: int, api_key: str | None = None) -> FireflyResponse:
-        """Start a finished (completed, failed or canceled) task again from scratch.
-
-        Args:
-            task_id: the task id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the service's "submitted" answer.
-
-        Raises:
-            InvalidRequestError: the task is still running or queued.
-        """
-        return cls._operation(task_id, "rerun", api_key)
-
-    @classmethod
-    def pause_task(cls, task_id: int, api_key: str | None = None) -> FireflyResponse:
-        """Pause a running task; :meth:`resume_task` continues the same search.
-
-        Args:
-            task_id: the task id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the service's "submitted" answer.
-
-        Raises:
-            InvalidRequestError: the task is not running or queued.
-
-        Example:
-            >>> Task.pause_task(12)                                           # doctest: +SKIP
-            {'result': True}
-        """
-        return cls._operation(task_id, "pause", api_key)
-
-    @classmethod
-    def resume_task(cls, task_id: int, api_key: str | None = None) -> FireflyResponse:
-        """Resume a paused task.
-
-        Args:
-            task_id: the task id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the service's "submitted" answer.
-
-        Raises:
-            InvalidRequestError: the task is not paused.
-        """
-        return cls._operation(task_id, "resume", api_key)
-
-    @classmethod
-    def cancel_task(cls, task_id: int, api_key: str | None = None) -> FireflyResponse:
-        """Stop a task for good, keeping what it has trained.
-
-        Args:
-            task_id: the task id.
-            api_key: a token for this call only.
-
-        Returns:
-            FireflyResponse: the service's "submitted" answer.
-
-        Raises:
-            InvalidRequestError: the task is already finished.
-        """
-        return cls._operation(task_id, "cancel", api_key)
-
-    @classmethod
-    def _operation(cls, task_id: int, op: str, api_key: str | None) -> FireflyResponse:
-        if op not in _OPERATIONS:
-            raise InvalidRequestError(f"Task operation {op!r} is not supported; use one of {', '.join(_OPERATIONS)}")
-        return cls._request("POST", f"{cls._CLASS_PREFIX}/{task_id}/{op}", api_key=api_key)
+    rerun_task = _task_operation("rerun", "Start a finished (completed, failed or canceled) task again from scratch.",
+                                 "the task is still running or queued")
+    pause_task = _task_operation("pause", "Pause a running task; :meth:`resume_task` continues the same search.",
+                                 "the task is not running or queued")
+    resume_task = _task_operation("resume", "Resume a paused task.", "the task is not paused")
+    cancel_task = _task_operation("cancel", "Stop a task for good, keeping what it has trained.",
+                                  "the task is already finished")
