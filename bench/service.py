@@ -134,6 +134,10 @@ def main() -> None:
                 time.sleep(0.1)
         url, token = info["url"], info["token"]
         requests.get(f"{url}/tasks", params={"jwt": token}, timeout=30).raise_for_status()
+        import psutil
+
+        service_proc = psutil.Process(service.pid)
+        cpu_before = sum(service_proc.cpu_times()[:2])
         queue: mp.Queue = mp.Queue()
         per = max(1, args.pollers // args.processes)
         procs = [mp.Process(target=poller, args=(url, token, args.tasks, per, args.seconds, args.interval, queue))
@@ -146,12 +150,16 @@ def main() -> None:
                 merged[kind].extend(values)
         for p in procs:
             p.join()
+        service_cpu = sum(service_proc.cpu_times()[:2]) - cpu_before
     finally:
         service.terminate()
         service.wait(timeout=30)
     total = sum(len(v) for v in merged.values())
     print(f"{per * args.processes} pollers, {args.seconds:.0f} s, interval {args.interval} s: "
           f"{total} requests, {total / args.seconds:.0f} req/s")
+    print(f"service CPU: {service_cpu:.1f} s over {args.seconds:.0f} s ({100 * service_cpu / args.seconds:.0f}% of a "
+          f"core), {1000 * service_cpu / max(total, 1):.2f} ms per request; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
     print(f"{'call':<10}{'n':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for kind, values in merged.items():
         print(f"{kind:<10}{len(values):>8}{statistics.median(values):>10.1f}{percentile(values, 0.99):>10.1f}"

@@ -32,6 +32,7 @@ DATASOURCES = Collection(
     columns={c: c for c in ("id", "name", "state", "row_count", "data_size", "creation_date", "last_update")},
     search_columns=("name", "state"),
     numeric=frozenset({"id", "row_count", "data_size"}),
+    unique=frozenset({"id", "name"}),
 )
 DATASETS = Collection(
     table="datasets",
@@ -39,6 +40,7 @@ DATASETS = Collection(
                                 "last_update")}, "datasource_id": "datasource_id", "data_id": "datasource_id"},
     search_columns=("name", "problem_type", "target", "state"),
     numeric=frozenset({"id", "datasource_id", "data_id", "row_count"}),
+    unique=frozenset({"id", "name"}),
 )
 TASKS = Collection(
     table="tasks",
@@ -48,6 +50,7 @@ TASKS = Collection(
              "job_state": "state", "run_time": "run_time_accum"},
     search_columns=("name", "state", "dataset_name", "problem_type", "target_metric", "notes", "id"),
     numeric=frozenset({"id", "dataset_id", "ensemble_id", "best_score", "models_count", "timeout"}),
+    unique=frozenset({"id", "name"}),
 )
 ENSEMBLES = Collection(
     table="ensembles",
