@@ -7,6 +7,7 @@ types live in :mod:`firefly_widgets.engine.contract`. The engine imports nothing
 
 from __future__ import annotations
 
+import importlib
 import os
 
 # OpenMP threads that spin while waiting steal the CPU from the service and from each other on a
@@ -21,11 +22,35 @@ from firefly_widgets.engine.contract import (
     TrainingRecorder,
     TrainingSpec,
 )
-from firefly_widgets.engine.data import analyze_csv, describe_dataset
-from firefly_widgets.engine.inference import predict_csv, refit_ensemble
-from firefly_widgets.engine.metrics import compute_metric, metric_direction
-from firefly_widgets.engine.options import available_options, validate_task_config
-from firefly_widgets.engine.search import run_task
+
+# The service process needs only the light parts (data checks, options); training pulls in scikit-learn,
+# LightGBM, XGBoost, CatBoost and Optuna. Each function is imported from its module on first use, so the
+# service starts in a fraction of the time and only workers pay for the training stack.
+_LAZY = {
+    "analyze_csv": "data",
+    "describe_dataset": "data",
+    "predict_csv": "inference",
+    "refit_ensemble": "inference",
+    "compute_metric": "metrics",
+    "metric_direction": "metrics",
+    "available_options": "options",
+    "validate_task_config": "options",
+    "run_task": "search",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'firefly_widgets.engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"firefly_widgets.engine.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ConfigError",

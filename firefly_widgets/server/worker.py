@@ -48,6 +48,7 @@ def _die_with_parent(parent: int) -> None:
 
 def run_task(db: Database, settings: ServiceSettings, task_id: int, n_jobs: int) -> None:
     pid = os.getpid()
+    train = engine.run_task  # loads the training stack before the task's clock starts
     if not mark_started(db, task_id, pid=pid):
         return  # paused, canceled or deleted while this worker started
     task = task_row(db, task_id)
@@ -60,7 +61,7 @@ def run_task(db: Database, settings: ServiceSettings, task_id: int, n_jobs: int)
             task_id=task_id, data_path=dataset["data_path"], dataset=dataset, config=loads(task["config"], {}),
             work_dir=str(work_dir), time_budget=max(0.0, task["timeout"] - recorder.elapsed()), n_jobs=n_jobs,
             seed=task_id)
-        engine.run_task(spec, recorder)
+        train(spec, recorder)
     except engine.EngineError as err:
         finish_task(db, task_id, pid=pid, state="FAILED", error=str(err))
         return
