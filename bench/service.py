@@ -7,6 +7,7 @@ get one task, and its progress. Prints p50 / p99 / max latency per call kind, in
 
     python bench/service.py                 # the defaults: 10,000 tasks, 50 pollers, 20 s
     python bench/service.py --interval 0    # as fast as the pollers can go (a saturation run)
+    python bench/service.py --training 2    # while two tasks train in worker processes
 """
 
 from __future__ import annotations
@@ -102,6 +103,35 @@ def poller(url: str, token: str, n_tasks: int, threads: int, seconds: float, int
     out.put(samples)
 
 
+def start_training(url: str, token: str, n: int, seconds: float) -> list[int]:
+    """Start ``n`` real trainings (breast cancer data, ``seconds`` of budget each); returns their ids."""
+    if n <= 0:
+        return []
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame
+    params = {"jwt": token}
+    upload = requests.post(f"{url}/datasources/upload", params=params, data={"name": "bench-train"},
+                           files={"file": ("bench.csv", frame.to_csv(index=False), "text/csv")}, timeout=60)
+    upload.raise_for_status()
+    dataset = requests.post(f"{url}/datasets", params=params, timeout=60, json={
+        "name": "bench-train", "data_id": upload.json()["id"], "target": "target", "problem_type": "classification"})
+    dataset.raise_for_status()
+    ids = []
+    for i in range(n):
+        task = requests.post(f"{url}/tasks", params=params, timeout=60, json={
+            "name": f"bench-train-{i}", "dataset_id": dataset.json()["id"], "timeout": seconds})
+        task.raise_for_status()
+        ids.append(task.json()["task_id"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        states = [requests.get(f"{url}/tasks/{t}", params=params, timeout=30).json()["state"] for t in ids]
+        if all(s == "RUNNING" for s in states):
+            return ids
+        time.sleep(0.2)
+    raise SystemExit(f"the training tasks did not start: {states}")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -114,6 +144,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=5, help="client processes the pollers are spread over")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between a poller's rounds (0: none)")
+    parser.add_argument("--training", type=int, default=0, help="tasks training while the pollers run")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="firefly-bench-"))
@@ -134,6 +165,7 @@ def main() -> None:
                 time.sleep(0.1)
         url, token = info["url"], info["token"]
         requests.get(f"{url}/tasks", params={"jwt": token}, timeout=30).raise_for_status()
+        training = start_training(url, token, args.training, args.seconds + 30)
         import psutil
 
         service_proc = psutil.Process(service.pid)
@@ -151,12 +183,16 @@ def main() -> None:
         for p in procs:
             p.join()
         service_cpu = sum(service_proc.cpu_times()[:2]) - cpu_before
+        still_running = [t for t in training if requests.get(f"{url}/tasks/{t}", params={"jwt": token},
+                                                              timeout=30).json()["state"] == "RUNNING"]
     finally:
         service.terminate()
         service.wait(timeout=30)
     total = sum(len(v) for v in merged.values())
     print(f"{per * args.processes} pollers, {args.seconds:.0f} s, interval {args.interval} s: "
           f"{total} requests, {total / args.seconds:.0f} req/s")
+    if args.training:
+        print(f"{args.training} task(s) training during the run; {len(still_running)} still RUNNING at its end")
     print(f"service CPU: {service_cpu:.1f} s over {args.seconds:.0f} s ({100 * service_cpu / args.seconds:.0f}% of a "
           f"core), {1000 * service_cpu / max(total, 1):.2f} ms per request; load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores")
