@@ -1,9 +1,11 @@
-"""The ``firefly-widgets`` command: ``serve``, ``status``, ``stop``."""
+"""The ``firefly-widgets`` command: ``serve``, ``status``, ``stop``, and ``lab`` (JupyterLab on a notebook)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,6 +18,35 @@ def _home(value: str | None) -> Path:
     return Path(value).expanduser() if value else default_home()
 
 
+def _notebook(name: str) -> Path:
+    """The notebook to open: a path, or ``quickstart`` / ``browse`` from a source checkout or the package.
+
+    A notebook that ships inside the installed package is copied to the current folder first (once), so
+    the user's edits and outputs never land in site-packages.
+    """
+    if name not in ("quickstart", "browse"):
+        path = Path(name).expanduser()
+        if not path.exists():
+            raise SystemExit(f"firefly-widgets lab: no notebook at {path}")
+        return path
+    package = Path(__file__).resolve().parent
+    checkout = package.parent / "notebooks" / f"{name}.ipynb"
+    if checkout.exists():
+        return checkout
+    local = Path.cwd() / f"firefly-{name}.ipynb"
+    if not local.exists():
+        shutil.copyfile(package / "_notebooks" / f"{name}.ipynb", local)
+    return local
+
+
+def lab_command(notebook: str, extra: list[str]) -> list[str]:
+    """The ``jupyter lab`` command line that ``firefly-widgets lab`` runs."""
+    cmd = [sys.executable, "-m", "jupyter", "lab", str(_notebook(notebook))]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        cmd.append("--allow-root")  # Jupyter refuses root without it (containers, CI machines)
+    return cmd + extra
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="firefly-widgets", description="The local Firefly-compatible service.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -23,11 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free port)")
     serve.add_argument("--home", help="data folder (default $FIREFLY_HOME or the user's data dir)")
+    lab = sub.add_parser("lab", help="open JupyterLab on the quickstart notebook (other jupyter options pass through)")
+    lab.add_argument("--notebook", default="quickstart", help="quickstart (default), browse, or a path")
     for name, text in (("status", "say whether the local service runs, and where"),
                        ("stop", "stop the local service")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--home", help="data folder (default $FIREFLY_HOME or the user's data dir)")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        cmd = lab_command(args.notebook, extra)
+        os.execv(cmd[0], cmd)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     home = _home(args.home)
 
     if args.command == "serve":

@@ -52,3 +52,38 @@ def test_bad_port_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert "--port must be between 0 and 65535" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_lab_opens_jupyterlab_on_the_quickstart(tmp_path):
+    import signal
+    import socket
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, **{k: str(tmp_path / k.lower()) for k in (
+        "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
+        "JUPYTERLAB_WORKSPACES_DIR")}}
+    lab = subprocess.Popen([sys.executable, "-m", "firefly_widgets", "lab", "--no-browser", f"--port={port}",
+                            "--ServerApp.port_retries=0", "--IdentityProvider.token=t0ken"],
+                           cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    try:
+        def answers() -> bool:
+            assert lab.poll() is None, lab.stdout.read()
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/api/status?token=t0ken", timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        wait_for(answers, timeout=60, message="JupyterLab to answer")
+        # given a notebook, JupyterLab serves the notebook's folder and opens it
+        contents = requests.get(f"http://127.0.0.1:{port}/api/contents/quickstart.ipynb?token=t0ken",
+                                timeout=10)
+        assert contents.status_code == 200
+        assert contents.json()["type"] == "notebook"
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        lab.wait(timeout=30)
