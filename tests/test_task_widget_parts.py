@@ -141,7 +141,8 @@ def test_pending_action_is_confirmed_by_the_service_state(action, before, after,
 # -- polling intervals ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("state, watched, interval", [
-    ("RUNNING", True, 1.0), ("RUNNING", False, 5.0), ("QUEUED", True, 5.0), ("PAUSED", True, 5.0),
+    ("RUNNING", True, 1.0), ("RUNNING", False, 5.0), ("QUEUED", True, 2.0), ("PAUSED", True, 2.0),
+    ("PAUSED", False, 5.0),
     ("COMPLETED", True, None), ("FAILED", False, None), ("CANCELED", True, None),
 ])
 def test_poll_interval(state, watched, interval):

@@ -20,7 +20,9 @@ __all__ = ["TaskFeed", "TaskSnapshot", "poll_interval"]
 
 #: Seconds between fetches of a task that runs and is on screen (or waited for).
 FAST_INTERVAL = 1.0
-#: Seconds between fetches of a queued or paused task, or of one nobody looks at.
+#: Seconds between fetches of a queued or paused task on screen: it may start or resume at any moment.
+WATCHED_IDLE_INTERVAL = 2.0
+#: Seconds between fetches of a task nobody looks at.
 SLOW_INTERVAL = 5.0
 #: Shortest time between two fetches of the (intermediate) results of a running task.
 RESULTS_INTERVAL = 5.0
@@ -101,6 +103,6 @@ def poll_interval(state: str, *, watched: bool) -> float | None:
     """
     if state in task_api.FINAL_STATES:
         return None
-    if state == "RUNNING" and watched:
-        return FAST_INTERVAL
-    return SLOW_INTERVAL
+    if not watched:
+        return SLOW_INTERVAL
+    return FAST_INTERVAL if state == "RUNNING" else WATCHED_IDLE_INTERVAL
