@@ -45,12 +45,19 @@ def test_defaults_per_problem_type():
     assert cls["name"] == "t"
     assert (cls["target_metric"], cls["splitting_strategy"]) == ("recall_macro", "stratified")
     assert (cls["ensemble_size"], cls["max_models_num"]) == (5, 200)
-    assert (cls["train_size"], cls["validation_size"], cls["test_size"]) == (0.8, 0.2, 0.0)
+    # 100 rows: 5-fold cross-validation; from 3,001 rows a 0.8 / 0.2 holdout
+    assert (cls["validation_strategy"], cls["n_folds"], cls["cv_strategy"]) == ("cv", 5, "average_models")
+    big = validate_task_config({}, dataset=dict(CLS, meta=dict(CLS["meta"], n_rows=3001)))
+    assert big["validation_strategy"] == "holdout"
+    assert (big["train_size"], big["validation_size"], big["test_size"]) == (0.8, 0.2, 0.0)
+    given = validate_task_config({"validation_size": 0.3}, dataset=CLS)
+    assert given["validation_strategy"] == "holdout" and given["train_size"] == 0.7
     assert cls["estimators"] == available_options("classification")["estimators"]
     reg = validate_task_config({}, dataset=REG)
     assert (reg["target_metric"], reg["splitting_strategy"]) == ("r2", "shuffled")
     ts = validate_task_config({}, dataset=TS)
     assert (ts["target_metric"], ts["splitting_strategy"], ts["forecast_horizon"]) == ("mae", "time_order", 1)
+    assert ts["validation_strategy"] == "holdout"
     explainable = validate_task_config({"interpretability_level": 2}, dataset=CLS)
     assert (explainable["ensemble_size"], explainable["max_models_num"]) == (1, 20)
 

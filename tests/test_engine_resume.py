@@ -40,7 +40,8 @@ def test_sigkill_mid_search_then_resume(tmp_path):
     frame.to_csv(path, index=False)
     meta = describe_dataset(path, target="target", problem_type="classification")
     dataset = {"problem_type": "classification", "target": "target", "meta": meta}
-    config = validate_task_config({"estimators": ["logreg", "random_forest", "extra_trees"], "max_models_num": 200},
+    config = validate_task_config({"estimators": ["logreg", "random_forest", "extra_trees"], "max_models_num": 200,
+                                   "validation_size": 0.2},
                                   dataset=dataset)
     spec = dict(task_id=7, data_path=path, dataset=dataset, config=config, work_dir=str(tmp_path / "work"),
                 time_budget=60.0, n_jobs=1, seed=0)

@@ -56,7 +56,10 @@ def _spec(tmp_path, path: str, *, target: str, problem_type: str, budget: float,
           task_id: int = 1, work: str = "work") -> TrainingSpec:
     meta = describe_dataset(path, target=target, problem_type=problem_type)
     dataset = {"problem_type": problem_type, "target": target, "meta": meta}
-    cfg = validate_task_config(dict(config or {}), dataset=dataset)
+    config = dict(config or {})
+    if "validation_strategy" not in config:
+        config.setdefault("validation_size", 0.2)  # a holdout: faster than the small-data default (5-fold cv)
+    cfg = validate_task_config(config, dataset=dataset)
     return TrainingSpec(task_id=task_id, data_path=path, dataset=dataset, config=cfg,
                         work_dir=str(tmp_path / work), time_budget=budget, n_jobs=1, seed=0)
 
@@ -89,6 +92,11 @@ def test_classification_produces_models_ensembles_and_results(tmp_path):
     importance = reports["feature_importance"]
     assert importance["features"][0].startswith("petal")
     assert abs(sum(importance["importance"]) - 1) < 1e-6
+    top = importance["features"][0]
+    curve = reports["sensitivity"]["features"][top]
+    assert curve["values"] == sorted(curve["values"]) and len(curve["values"]) >= 5
+    # the larger the petals, the less likely a setosa
+    assert curve["prediction"][0]["setosa"] > curve["prediction"][-1]["setosa"] + 0.1
     json.dumps(results)  # JSON all the way
 
 

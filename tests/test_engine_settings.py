@@ -15,6 +15,7 @@ from firefly_widgets.engine import (
     TrainingSpec,
     describe_dataset,
     predict_csv,
+    refit_ensemble,
     run_task,
     validate_task_config,
 )
@@ -40,6 +41,9 @@ def _run(tmp_path, frame: pd.DataFrame, config: dict, *, target: str = "y", prob
     frame.to_csv(path, index=False)
     meta = describe_dataset(path, target=target, problem_type=problem_type, time_axis=time_axis)
     dataset = {"problem_type": problem_type, "target": target, "meta": meta, "time_axis": time_axis}
+    config = dict(config)
+    if "validation_strategy" not in config and "timeseries" not in problem_type:
+        config.setdefault("validation_size", 0.2)  # a holdout: faster than the small-data default (5-fold cv)
     cfg = validate_task_config(config, dataset=dataset)
     spec = TrainingSpec(task_id=3, data_path=path, dataset=dataset, config=cfg, work_dir=str(tmp_path / "work"),
                         time_budget=budget, n_jobs=1, seed=0)
@@ -132,9 +136,13 @@ def test_feature_selection_drops_noise_only_when_chosen(tmp_path):
 
 def test_balancing_is_a_search_choice_only_when_allowed(tmp_path):
     frame = _frame(n=400, imbalance=0.1)
-    _, rec, _ = _run(tmp_path / "on", frame, {"estimators": ["logreg"], "max_models_num": 3,
-                                              "pipeline": ["balancing", "auto_sample_generation"]})
+    spec, rec, path = _run(tmp_path / "on", frame, {"estimators": ["logreg"], "max_models_num": 3,
+                                                    "pipeline": ["balancing", "auto_sample_generation"]})
     assert rec.models[0]["extra"]["pipeline"] == {"balancing": True, "auto_sample_generation": False}
+    manifest = rec.ensembles[0]["manifest"]
+    assert manifest["members"][0]["sample_weighting"] == "balanced"
+    refit = refit_ensemble(manifest, work_dir=spec.work_dir, data_path=path, target="y", out_subdir="refit")
+    assert refit["members"][0]["sample_weighting"] == "balanced"
     _, rec, _ = _run(tmp_path / "off", frame, {"estimators": ["logreg"], "max_models_num": 3,
                                                "pipeline": ["imputation"]})
     assert all(m["extra"]["pipeline"] == {} for m in rec.models)
@@ -177,6 +185,13 @@ def test_anomaly_detection_with_detectors(tmp_path):
     frame = pd.DataFrame(x, columns=["a", "b", "c"])
     frame["anomaly"] = (np.abs(x).max(axis=1) > 2.6).astype(int)
     _, rec, _ = _run(tmp_path, frame, {"estimators": ["anomaly_isof", "anomaly_gmm"], "max_models_num": 2},
-                     target="anomaly", problem_type="anomaly_detection")
+                     target="anomaly", problem_type="anomaly_detection", budget=30)
     assert {m["estimator"] for m in rec.models} == {"anomaly_isof", "anomaly_gmm"}
     assert rec.ensembles[-1]["score"] > 0.75  # recall_macro
+
+
+def test_leakage_detection_level_names_the_leaking_column(tmp_path):
+    frame = _frame(n=300)
+    frame["copy_of_y"] = (frame["y"] == "pos").astype(int)
+    _, rec, _ = _run(tmp_path, frame, {"estimators": ["logreg"], "max_models_num": 1, "interpretability_level": 3})
+    assert rec.results["reports"]["leakage"]["suspects"] == ["copy_of_y"]

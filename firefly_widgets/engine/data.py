@@ -19,8 +19,10 @@ from firefly_widgets.enums import CLASSIFICATION_LIKE, TIMESERIES_PROBLEMS
 
 __all__ = [
     "analyze_csv",
+    "base_type",
     "class_labels",
     "describe_dataset",
+    "feature_type",
     "read_frame",
 ]
 
@@ -110,7 +112,8 @@ def _looks_like_datetime(s: pd.Series) -> bool:
     return bool(parsed.notna().mean() >= 0.9)
 
 
-def _base_type(s: pd.Series) -> str:
+def base_type(s: pd.Series) -> str:
+    """A column's base type: ``int``, ``float``, ``str``, ``bool`` or ``datetime``."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return "bool"
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -128,7 +131,8 @@ def _base_type(s: pd.Series) -> str:
     return "str"
 
 
-def _feature_type(s: pd.Series, base: str) -> str:
+def feature_type(s: pd.Series, base: str) -> str:
+    """A column's feature type: ``numerical``, ``categorical``, ``text`` or ``datetime``."""
     if base == "datetime":
         return "datetime"
     if base in ("int", "float"):
@@ -188,9 +192,9 @@ def analyze_csv(path: str, *, na_values: Sequence[str] | None = None) -> dict[st
     feature_types: dict[str, str] = {}
     warnings: dict[str, list[str]] = {}
     for col in frame.columns:
-        base = _base_type(frame[col])
+        base = base_type(frame[col])
         base_types[col] = base
-        feature_types[col] = _feature_type(frame[col], base)
+        feature_types[col] = feature_type(frame[col], base)
         w = _warnings(frame[col], feature_types[col])
         if w:
             warnings[col] = w
@@ -274,7 +278,7 @@ def describe_dataset(data_path: str, *, target: str, problem_type: str,
     features = [c for c in columns if c != target and c not in not_used]
     if not features:
         raise ConfigError("not_used", "not_used: no feature columns are left besides the target")
-    analysis_types = {c: _feature_type(frame[c], _base_type(frame[c])) for c in features}
+    analysis_types = {c: feature_type(frame[c], base_type(frame[c])) for c in features}
     meta: dict[str, Any] = {
         "target": target,
         "problem_type": problem_type,

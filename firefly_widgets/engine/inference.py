@@ -29,7 +29,7 @@ from firefly_widgets.engine.contract import ConfigError, DataError, EngineError
 from firefly_widgets.engine.data import read_frame
 from firefly_widgets.engine.ensemble import blend
 from firefly_widgets.engine.taskdata import encode_target, prepare_features
-from firefly_widgets.engine.training import predict_matrix
+from firefly_widgets.engine.training import predict_matrix, weight_fit_params
 
 __all__ = ["ensemble_predict", "load_model", "predict_csv", "refit_ensemble"]
 
@@ -166,9 +166,10 @@ def refit_ensemble(manifest: dict[str, Any], *, work_dir: str, data_path: str, t
     members = []
     for i, member in enumerate(manifest["members"]):
         model = clone(load_model(work_dir, member["artifact"]))
-        kwargs: dict[str, Any] = {}
+        weights = None
         if member.get("sample_weighting") == "balanced" and kind == "classification":
-            kwargs = {_weight_param(model): compute_sample_weight("balanced", y)}
+            weights = compute_sample_weight("balanced", y)
+        kwargs = weight_fit_params(model, weights)
         with threadpool_limits(limits=max(1, n_jobs)), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(frame, y, **kwargs)
@@ -178,9 +179,3 @@ def refit_ensemble(manifest: dict[str, Any], *, work_dir: str, data_path: str, t
     new = dict(manifest, members=members, score=None,
                refit_of={"score": manifest.get("score"), "rows": int(len(frame))})
     return new
-
-
-def _weight_param(model: Any) -> str:
-    if hasattr(model, "steps"):
-        return f"{model.steps[-1][0]}__sample_weight"
-    return "sample_weight"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from firefly_widgets.engine.training import predict_matrix
+from firefly_widgets.engine.training import predict_matrix, weight_fit_params
 
 __all__ = ["FoldAverage"]
 
@@ -32,8 +32,7 @@ class FoldAverage(BaseEstimator):
         """Refit every member on the same data (used by refits; the members become identical in
         expectation, which keeps the saved structure)."""
         if "sample_weight" in kwargs:
-            kwargs = {f"{m.steps[-1][0]}__sample_weight" if hasattr(m, "steps") else "sample_weight":
-                      kwargs["sample_weight"] for m in (self.members or [])[:1]}
+            kwargs = weight_fit_params((self.members or [None])[0], kwargs["sample_weight"])
         self.members = [clone(m).fit(X, y, **kwargs) for m in self.members or []]
         return self
 

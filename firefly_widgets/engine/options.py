@@ -16,6 +16,16 @@ Defaults filled by :func:`validate_task_config` when a setting is absent or None
   ``validation_size`` makes validation the rest. With ``cv``: ``n_folds`` 5,
   ``cv_strategy`` ``average_models``, ``validation_size`` 0.
 - ``forecast_horizon``: 1 for timeseries types. ``refit_on_all``: False. ``leaky_features``: none.
+
+Meanings the Task API leaves open:
+
+- ``prediction_latency`` is seconds per predicted row (floats accepted); ``single_model_timeout`` is
+  seconds of training per model (all folds together under cross-validation).
+- ``pipeline`` lists the steps the search may use: data steps (imputation, cleaning, text, feature
+  engineering and selection, timeseries lags) are applied when listed; ``balancing`` and
+  ``auto_sample_generation`` become per-trial choices of the search; a step not listed is never applied.
+- ``interpretability_level`` 2 (explainable) keeps to interpretable estimators and single-model
+  ensembles; 3 (leakage detection) adds a leakage report to the results; 0 and 1 use everything.
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ The shape recorded with ``TrainingRecorder.record_results`` (all JSON)::
                  "confusion": {"classes", "matrix", "part"},              # classification
                  "roc_curve": {"part", "curves": {class: {"fpr", "tpr", "auc"}}},  # classification
                  "test_prediction_sample": {"part", "rows": [...]},
-                 "architecture": {"members": [{"model_id", "estimator", "params", "weight"}]}}}
+                 "architecture": {"members": [{"model_id", "estimator", "params", "weight"}]},
+                 "sensitivity": {"features": {column: {"kind", "values", "prediction"}}, "rows", "method"},
+                 "leakage": {"suspects": [...], ...}}}                       # interpretability level 3
 
 Leaderboards are sorted best first. Reports are computed once, at the end of a run (``final``);
 intermediate results carry the leaderboard and scores only.
@@ -35,10 +37,13 @@ from firefly_widgets.engine.metrics import compute_metric, metric_direction, sig
 if TYPE_CHECKING:
     from firefly_widgets.engine.search import _Search
 
-__all__ = ["build_results", "classification_reports", "permutation_importance"]
+__all__ = [
+    "build_results", "classification_reports", "leakage_report", "permutation_importance", "report_seconds",
+    "sensitivity_report",
+]
 
 _SAMPLE_ROWS = 20
-_IMPORTANCE_ROWS = 1000
+_IMPORTANCE_ROWS = 500
 
 
 def _finite(x: float | None) -> float | None:
@@ -109,12 +114,34 @@ def build_results(search: _Search, *, final: bool) -> dict[str, Any]:
     reports["test_prediction_sample"] = _sample(data, rows, y, pred, part)
     imp_rows = data.split.test if len(data.split.test) else (
         data.split.validation if data.folds is None else data.evaluation_rows)
-    limit = max(2.0, min(10.0, 0.15 * float(search.spec.time_budget)))
+    limit = report_seconds(float(search.spec.time_budget))
+
+    def predict(frame: Any) -> np.ndarray:
+        return ensemble_predict(manifest, search.work_dir, frame, models=cache, prepared=True)
+
     reports["feature_importance"] = permutation_importance(
-        lambda frame: ensemble_predict(manifest, search.work_dir, frame, models=cache, prepared=True),
-        data.frame.iloc[imp_rows], data.y[imp_rows], kind=data.kind, n_classes=data.n_classes,
+        predict, data.frame.iloc[imp_rows], data.y[imp_rows], kind=data.kind, n_classes=data.n_classes,
         seed=search.spec.seed, time_limit=limit)
+    reports["sensitivity"] = sensitivity_report(predict, data.frame.iloc[imp_rows], reports["feature_importance"],
+                                                kinds=data.kinds, classes=data.classes, seed=search.spec.seed)
+    if search.config.get("interpretability_level") == 3:
+        reports["leakage"] = leakage_report(reports["feature_importance"], chosen["score"], metric)
     return results
+
+
+def leakage_report(importance: dict[str, Any], score: float, metric: str) -> dict[str, Any]:
+    """Interpretability level 3 (leakage detection): columns that alone carry most of the ensemble's
+    skill are suspects (a target leaked into a feature usually looks like this). Declare confirmed
+    leaks in ``leaky_features`` to drop them."""
+    suspects = [f for f, v in zip(importance["features"], importance["importance"], strict=True)
+                if v is not None and v >= 0.5]
+    return {"suspects": suspects, "validation_score": score, "target_metric": metric,
+            "rule": "a column with at least half of the permutation importance"}
+
+
+def report_seconds(budget: float) -> float:
+    """Seconds the permutation importance of the final report may take for a task's budget."""
+    return max(1.0, min(5.0, 0.05 * budget))
 
 
 def permutation_importance(predict: Any, frame: Any, y: np.ndarray, *, kind: str, n_classes: int, seed: int = 0,
@@ -186,3 +213,46 @@ def _sample(data: Any, rows: np.ndarray, y: np.ndarray, pred: np.ndarray, part: 
         else:
             out.append({"row": int(rows[i]), "actual": float(y[i]), "predicted": float(pred[i])})
     return {"part": part, "rows": out}
+
+
+def sensitivity_report(predict: Any, frame: Any, importance: dict[str, Any], *, kinds: dict[str, list[str]],
+                       classes: list[str] | None, seed: int = 0, top: int = 5, grid: int = 10,
+                       rows: int = 200) -> dict[str, Any]:
+    """Partial dependence of the ensemble's prediction on its most important columns.
+
+    For each of the ``top`` most important numerical or categorical columns, every sampled row gets the
+    same value of the column (a grid of quantiles, or the most frequent categories) and the average
+    prediction is reported: the number for regression, the probability of each class for
+    classification.
+    """
+    sample = frame.sample(n=min(rows, len(frame)), random_state=seed).reset_index(drop=True)
+    numeric, categorical = set(kinds.get("numerical", [])), set(kinds.get("categorical", []))
+    features: dict[str, Any] = {}
+    for col in importance["features"]:
+        if len(features) >= top:
+            break
+        if col not in numeric and col not in categorical:
+            continue
+        column = frame[col].dropna()
+        if column.empty:
+            continue
+        if col in numeric:
+            values = np.unique(np.quantile(column.astype(float), np.linspace(0, 1, grid)))
+            shown = [float(v) for v in values]
+        else:
+            shown = [str(v) for v in column.astype(str).value_counts().index[:grid]]
+            values = shown
+        curve = []
+        for v in values:
+            modified = sample.copy()
+            modified[col] = v
+            pred = predict(modified)
+            if classes:
+                mean = np.asarray(pred).mean(axis=0)
+                curve.append({c: float(mean[i]) for i, c in enumerate(classes)})
+            else:
+                curve.append(float(np.mean(pred)))
+        features[col] = {"kind": "numerical" if col in numeric else "categorical", "values": shown,
+                         "prediction": curve}
+    return {"features": features, "rows": int(len(sample)),
+            "method": "partial dependence (average prediction with the column set to each value)"}

@@ -42,7 +42,13 @@ from firefly_widgets.engine.models import FoldAverage
 from firefly_widgets.engine.options import validate_task_config
 from firefly_widgets.engine.sampling import balanced_weights, synthesize_minority
 from firefly_widgets.engine.taskdata import TaskData
-from firefly_widgets.engine.training import FitTimeout, fit_with_deadline, interruptible, predict_matrix
+from firefly_widgets.engine.training import (
+    FitTimeout,
+    fit_with_deadline,
+    interruptible,
+    predict_matrix,
+    weight_fit_params,
+)
 
 __all__ = ["run_task"]
 
@@ -135,8 +141,10 @@ class _Search:
         if not isinstance(state, dict) or state.get("signature") != self.signature:
             state = None
         if state is None:
-            state = {"run": uuid.uuid4().hex[:8], "signature": self.signature, "ensembles": [],
-                     "best_score": None}
+            # a lost state file: continue the study the recorded models came from, if any
+            runs = [m.extra.get("run") for m in previous if (m.extra or {}).get("signature") == self.signature]
+            run = runs[-1] if runs and runs[-1] else uuid.uuid4().hex[:8]
+            state = {"run": run, "signature": self.signature, "ensembles": [], "best_score": None}
             if not previous:
                 self._remove_journal()
         self.state = state
@@ -335,7 +343,8 @@ class _Search:
         extra: dict[str, Any] = {"run": run, "trial": number, "signature": self.signature,
                                  "study": study.study_name, "pipeline": steps}
         try:
-            deadline = start + max(limit, 0.05) if math.isfinite(limit) else None
+            by_timeout = bool(timeout) and limit == float(timeout)
+            deadline = None if not math.isfinite(limit) else start + (limit if by_timeout else max(limit, 0.05))
             model, preds, latency = self._fit(name, params, steps, deadline)
             score = compute_metric(self.metric, self.y_eval, preds, self.ctx)
             if not math.isfinite(score):
@@ -447,7 +456,10 @@ class _Search:
     # -- the loop ---------------------------------------------------------------------------------------
     def _reserve(self) -> float:
         """Seconds kept at the end of the budget for the final results (and the refit on all data)."""
-        reserve = min(3.0, 0.1 * max(0.0, float(self.spec.time_budget)))
+        from firefly_widgets.engine.reports import report_seconds
+
+        budget = max(0.0, float(self.spec.time_budget))
+        reserve = min(3.0, 0.1 * budget) + min(report_seconds(budget), 0.1 * budget)
         if self.config.get("refit_on_all") and self.state["ensembles"]:
             members = self.state["ensembles"][-1]["model_ids"]
             reserve += 1.3 * sum(self._model(i).fit_seconds for i in members) / max(self.data.n_fits, 1)
@@ -467,9 +479,8 @@ class _Search:
             if isinstance(model, FoldAverage):
                 model = model.members[-1]
             model = clone(model)
-            kwargs = {}
-            if member.get("sample_weighting") == "balanced":
-                kwargs = {f"{model.steps[-1][0]}__sample_weight": balanced_weights(y)}
+            weights = balanced_weights(y) if member.get("sample_weighting") == "balanced" else None
+            kwargs = weight_fit_params(model, weights)
             n_jobs = self.n_jobs if frame.size >= _THREADS_MIN_CELLS else 1
             with threadpool_limits(limits=n_jobs), warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from firefly_widgets.engine.artifacts import load_npz, save_npz
 from firefly_widgets.engine.contract import ConfigError, DataError, TrainingSpec
-from firefly_widgets.engine.data import _base_type, _feature_type, class_labels, read_frame
+from firefly_widgets.engine.data import base_type, class_labels, feature_type, read_frame
 from firefly_widgets.engine.options import problem_kind
 from firefly_widgets.engine.preprocessing import TabularPreprocessor, column_kinds
 from firefly_widgets.engine.splitting import Split, cv_folds, holdout_split
@@ -115,7 +115,7 @@ class TaskData:
         types = dict(meta.get("feature_types") or {})
         for col in features:
             if col not in types:
-                types[col] = _feature_type(frame[col], _base_type(frame[col]))
+                types[col] = feature_type(frame[col], base_type(frame[col]))
         if "data_cleaning_pre_imputation" in self.pipeline:
             features = [c for c in features if not _useless(frame[c], types[c])] or features
         self.features = features
@@ -188,26 +188,33 @@ class TaskData:
         return split, folds
 
     def _select_features(self, raw_seed: int) -> list[str]:
-        """The ``feature_selection`` step: drop input columns that an extra-trees model fitted on (at
-        most 5,000) training rows finds nearly useless (under a fifth of an equal share of importance)."""
+        """The ``feature_selection`` step: drop input columns that matter no more than noise.
+
+        An extra-trees model is fitted on (at most 5,000) training rows with shadow columns added:
+        shuffled copies of real columns, which carry no information. An input column is kept when its
+        importance beats the most important shadow; at least three columns are always kept."""
         from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
 
+        rng = np.random.default_rng(raw_seed)
         rows = self.split.train
         if len(rows) > 5000:
-            rows = np.sort(np.random.default_rng(raw_seed).choice(rows, 5000, replace=False))
+            rows = np.sort(rng.choice(rows, 5000, replace=False))
         prep = self.preprocessor("ordinal").fit(self.frame.iloc[rows])
         x = prep.transform(self.frame.iloc[rows])
+        picks = rng.choice(x.shape[1], size=min(5, x.shape[1]), replace=False)
+        shadows = np.column_stack([rng.permutation(x[:, j]) for j in picks])
         cls = ExtraTreesClassifier if self.kind == "classification" else ExtraTreesRegressor
-        model = cls(n_estimators=100, max_features=0.5, min_samples_leaf=3, random_state=raw_seed, n_jobs=1)
-        model.fit(x, self.y[rows])
+        model = cls(n_estimators=200, max_features=0.5, min_samples_leaf=3, random_state=raw_seed, n_jobs=1)
+        model.fit(np.hstack([x, shadows]), self.y[rows])
+        importance = model.feature_importances_
         share: dict[str, float] = dict.fromkeys(self.features, 0.0)
-        for source, value in zip(prep.sources_, model.feature_importances_, strict=False):
+        for source, value in zip(prep.sources_, importance[: x.shape[1]], strict=False):
             share[source] = share.get(source, 0.0) + float(value)
-        threshold = 0.2 / len(self.features)
-        kept = [c for c in self.features if share[c] >= threshold]
+        threshold = float(importance[x.shape[1]:].max())
+        kept = [c for c in self.features if share[c] > threshold]
         if len(kept) < 3:
-            kept = sorted(self.features, key=lambda c: -share[c])[:3]
-            kept = [c for c in self.features if c in kept]
+            best = sorted(self.features, key=lambda c: -share[c])[:3]
+            kept = [c for c in self.features if c in best]
         return kept
 
     # -- encoding ----------------------------------------------------------------------------------

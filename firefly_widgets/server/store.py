@@ -287,10 +287,14 @@ def get_results(db: Database, id: int) -> dict[str, Any]:
 
 
 def is_better(metric: str | None, new: float, old: float | None) -> bool:
-    """Whether score ``new`` beats ``old`` for ``metric`` (lower is better for errors and costs)."""
+    """Whether score ``new`` should replace ``old`` for ``metric`` (lower is better for errors and costs).
+
+    A tie goes to the newer ensemble: the engine records an equal score only for the chosen ensemble
+    refit on train + validation (``refit_on_all``), which must become the task's ensemble.
+    """
     if old is None:
         return True
-    return new < old if metric in LOWER_IS_BETTER else new > old
+    return new <= old if metric in LOWER_IS_BETTER else new >= old
 
 
 # ---------------------------------------------------------------- ensembles

@@ -8,6 +8,7 @@ and may be SIGKILLed at any moment by pause or cancel: everything it finished is
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import os
 import signal
@@ -122,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpus", type=int, default=1)
     args = parser.parse_args(argv)
     _die_with_parent(args.parent)
+    with contextlib.suppress(OSError):
+        os.nice(10)  # training yields the CPU to the service, which must stay responsive
     settings = ServiceSettings(home=args.home)
     db = Database(settings.db_path)
     if args.kind == "task":

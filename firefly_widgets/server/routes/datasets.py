@@ -18,7 +18,7 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 
 @router.get("")
-async def list_datasets(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+def list_datasets(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.DATASETS, query, store.dataset_public)
 
 

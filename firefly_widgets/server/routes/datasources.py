@@ -28,7 +28,7 @@ class TooLarge(ServiceError):
 
 
 @router.get("")
-async def list_datasources(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+def list_datasources(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.DATASOURCES, query, store.datasource_public)
 
 

@@ -20,7 +20,7 @@ REPORTS = ("feature_importance", "sensitivity", "confusion", "roc_curve", "test_
 
 
 @router.get("")
-async def list_ensembles(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+def list_ensembles(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.ENSEMBLES, query, store.ensemble_public)
 
 

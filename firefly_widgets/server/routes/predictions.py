@@ -17,7 +17,7 @@ router = APIRouter(prefix="/predictions", tags=["predictions"])
 
 
 @router.get("")
-async def list_predictions(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+def list_predictions(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.PREDICTIONS, query, store.prediction_public)
 
 

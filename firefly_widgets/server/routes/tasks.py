@@ -25,12 +25,12 @@ def _submitted(task_id: int, state: str) -> dict[str, Any]:
 
 
 @router.get("")
-async def list_tasks(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
+def list_tasks(ctx: CtxDep, query: ListDep) -> dict[str, Any]:
     return store.list_rows(ctx.db, store.TASKS, query, store.task_public)
 
 
 @router.get("/configuration/options")
-async def configuration_options(ctx: CtxDep, dataset_id: int,
+def configuration_options(ctx: CtxDep, dataset_id: int,
                           interpretable: Annotated[int | None, Query(ge=0, le=3)] = None) -> dict[str, Any]:
     dataset = store.get_dataset(ctx.db, dataset_id)
     return engine.available_options(dataset["problem_type"], interpretable)
