@@ -13,7 +13,7 @@ __all__ = ["main"]
 
 
 def _home(value: str | None) -> Path:
-    from firefly_widgets.server.settings import default_home
+    from firefly_widgets.home import default_home
 
     return Path(value).expanduser() if value else default_home()
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import requests
 
+from firefly_widgets.home import default_home
 from firefly_widgets.sdk.errors import ServiceStartError
 
 __all__ = [
@@ -80,20 +81,6 @@ class ServiceInfo:
         data = asdict(self)
         data["home"] = str(self.home)
         return data
-
-
-def default_home() -> Path:
-    """The home folder of the embedded service: ``FIREFLY_HOME``, else the user's data directory.
-
-    Returns:
-        Path: the folder (not created).
-    """
-    configured = os.environ.get("FIREFLY_HOME")
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("firefly_widgets", appauthor=False))
 
 
 def _home(home: str | os.PathLike[str] | None) -> Path:

@@ -6,17 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ServiceSettings", "default_home", "write_private"]
+from firefly_widgets.home import default_home
 
-
-def default_home() -> Path:
-    """``FIREFLY_HOME`` if set, else the user's data directory for ``firefly_widgets``."""
-    env = os.environ.get("FIREFLY_HOME")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("firefly_widgets", appauthor=False))
+__all__ = ["ServiceSettings", "write_private"]
 
 
 def write_private(path: Path, text: str) -> None:

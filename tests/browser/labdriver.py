@@ -338,6 +338,17 @@ class NotebookPage:
             timeout=timeout * 1000,
         )
 
+    def run_notebook(self, notebook: Path, *, ready: str, timeout: float = 60.0) -> NotebookPage:
+        """Open ``notebook``, run all its cells, wait for the ``ready`` selector and for the kernel to be idle,
+        and check that every cell ran without an error output."""
+        self.open(notebook, timeout=timeout)
+        self.run_all()
+        self.page.wait_for_selector(ready, timeout=timeout * 1000)
+        self.wait_idle()
+        assert self.error_outputs() == []
+        assert self.unrun_cells() == 0
+        return self
+
     def unrun_cells(self) -> int:
         """How many code cells have no execution count."""
         return self.page.evaluate(

@@ -37,14 +37,7 @@ def browser_page(module_page: NotebookPage, lab: Any, tagged_tasks: dict[str, An
         "browser = TaskBrowser(page_size=50, idle_interval=2.0)\n"
         "browser",
     ])
-    page = module_page
-    page.open(notebook)
-    page.run_all()
-    page.page.wait_for_selector(ROWS, timeout=60_000)
-    page.wait_idle()
-    assert page.error_outputs() == []
-    assert page.unrun_cells() == 0
-    return page
+    return module_page.run_notebook(notebook, ready=ROWS)
 
 
 def names_shown(page: NotebookPage) -> list[str]:

@@ -39,14 +39,7 @@ def task_page(module_page: NotebookPage, lab: Any, live_task: int) -> NotebookPa
         f"view = TaskWidget({live_task})\n"
         "view",
     ])
-    page = module_page
-    page.open(notebook)
-    page.run_all()
-    page.page.wait_for_selector(BADGE, timeout=60_000)
-    page.wait_idle()
-    assert page.error_outputs() == []
-    assert page.unrun_cells() == 0
-    return page
+    return module_page.run_notebook(notebook, ready=BADGE)
 
 
 def badge_text(page: NotebookPage) -> str:
