@@ -21,8 +21,8 @@ from .errors import Invalid, NotFound
 from .store import FINAL_TASK_STATES
 
 __all__ = [
-    "OPERATIONS", "apply_operation", "claim_next", "finish_job", "finish_task", "mark_started", "recover",
-    "set_worker", "stop_for_delete", "worker_lost",
+    "OPERATIONS", "apply_operation", "claim_next", "end_overrun", "finish_job", "finish_task", "mark_started",
+    "overrunning_tasks", "recover", "set_worker", "stop_for_delete", "worker_lost",
 ]
 
 #: operation -> (states that allow it, human description of those states)
@@ -144,6 +144,24 @@ def finish_job(db: Database, kind: str, job_id: int, *, pid: int, values: dict[s
             f"WHERE id=:id AND {column}='RUNNING' AND worker_pid=:pid",
             {**values, "stamp": now_iso(), "id": job_id, "pid": pid})
         return cur.rowcount == 1
+
+
+def overrunning_tasks(db: Database, *, grace: float) -> list[tuple[int, int]]:
+    """``(task id, worker pid)`` of RUNNING tasks more than ``grace`` seconds past their time budget."""
+    rows = db.query("SELECT id, worker_pid FROM tasks WHERE state='RUNNING' AND running_since IS NOT NULL "
+                    "AND worker_pid > 0 AND run_time_accum + (:now - running_since) > timeout + :grace",
+                    {"now": time.time(), "grace": grace})
+    return [(r["id"], r["worker_pid"]) for r in rows]
+
+
+def end_overrun(db: Database, task_id: int, *, pid: int, reason: str) -> None:
+    """End a task whose worker was stopped for overrunning: COMPLETED if it has an ensemble, else FAILED."""
+    with db.tx() as con:
+        con.execute(
+            f"UPDATE tasks SET state=CASE WHEN ensemble_id IS NULL THEN 'FAILED' ELSE 'COMPLETED' END, "
+            f"error=CASE WHEN ensemble_id IS NULL THEN :reason ELSE NULL END, {_STOP_RUN}, last_update=:stamp "
+            "WHERE id=:id AND state='RUNNING' AND worker_pid=:pid",
+            {"reason": reason, "now": time.time(), "stamp": now_iso(), "id": task_id, "pid": pid})
 
 
 def worker_lost(db: Database, kind: str, job_id: int, *, pid: int, reason: str, max_attempts: int) -> None:

@@ -4,7 +4,9 @@ It starts a worker for the oldest QUEUED task while fewer than ``max_tasks`` tra
 queued refit or prediction (at most ``max_tasks`` of those too, so a prediction never waits behind long
 trainings). It reaps workers that exit: one that ended without finishing its job (killed, crashed, out of
 memory) has its task queued again, up to ``worker_attempts`` times, then FAILED with the reason.
-Pause, cancel and delete stop a worker through :meth:`Scheduler.kill`.
+Pause, cancel and delete stop a worker through :meth:`Scheduler.kill`. A task still RUNNING
+``overrun_grace`` seconds past its budget has its worker stopped and ends (COMPLETED if it has an ensemble),
+so no task stays RUNNING forever, even if its worker hangs.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import threading
 from dataclasses import dataclass
 
 from .db import Database
-from .lifecycle import claim_next, recover, set_worker, worker_lost
+from .lifecycle import claim_next, end_overrun, overrunning_tasks, recover, set_worker, worker_lost
 from .settings import ServiceSettings
 
 __all__ = ["Scheduler"]
@@ -95,12 +97,26 @@ class Scheduler:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                self._stop_overruns()
                 self._reap()
                 self._launch()
             except Exception:  # the scheduler must outlive any one failure; the next tick retries
                 log.exception("scheduler tick failed")
             self._wake.wait(0.5)
             self._wake.clear()
+
+    def _stop_overruns(self) -> None:
+        grace = self.settings.overrun_grace
+        for task_id, pid in overrunning_tasks(self.db, grace=grace):
+            with self._lock:
+                known = pid in self._workers
+            if not known:
+                continue
+            log.warning("task %s ran %.0f s past its budget: stopping its worker %s", task_id, grace, pid)
+            end_overrun(self.db, task_id, pid=pid,
+                        reason=f"the search ran more than {grace:.0f} s past its time budget without ending; "
+                               "it was stopped (see the worker's log)")
+            self.kill(pid)
 
     def _reap(self) -> None:
         with self._lock:

@@ -43,6 +43,8 @@ class ServiceSettings:
         worker_cpus: cores one training worker may use (``FIREFLY_WORKER_CPUS``, default all cores but one).
         max_upload_bytes: the largest accepted upload (``FIREFLY_MAX_UPLOAD_MB``, default 512 MB).
         worker_attempts: how often a task whose worker died is restarted before it is FAILED.
+        overrun_grace: seconds a task may run past its time budget before its worker is stopped (the engine
+            ends within seconds of the budget; this guards against a hung worker).
     """
 
     home: Path
@@ -52,6 +54,7 @@ class ServiceSettings:
     worker_cpus: int = 1
     max_upload_bytes: int = 512 * 1024 * 1024
     worker_attempts: int = 3
+    overrun_grace: float = 120.0
 
     @classmethod
     def from_env(cls, home: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> ServiceSettings:
