@@ -57,7 +57,9 @@ class EstimatorSpec:
 
     name: str
     kinds: frozenset[str]
-    encoding: str  # "ordinal" | "onehot" (one-hot and scaled) | "minmax" (one-hot, scaled to [0, 1])
+    #: "ordinal" | "onehot" (one-hot and scaled) | "minmax" (one-hot, scaled to [0, 1]) | "timeseries"
+    #: (time column first, then the numeric columns; see engine/forecasting.py)
+    encoding: str
     interpretable: bool
     build: Callable[[dict[str, Any], str, int, int], Any]  # (params, kind, n_jobs, seed) -> estimator
     #: the first configuration tried, as values of the search space's parameters (unprefixed)
@@ -438,6 +440,36 @@ def _anomaly(detector: str) -> Callable[..., Any]:
     return build
 
 
+def _forecaster(method: str) -> Callable[..., Any]:
+    def build(p: dict[str, Any], kind: str, n_jobs: int, seed: int) -> Any:
+        from firefly_widgets.engine.forecasting import SeriesForecaster
+
+        p = dict(p)
+        if "order" in p:
+            p["order"] = tuple(int(v) for v in p["order"])
+        elif {"p", "d", "q"} <= set(p):
+            p["order"] = (int(p.pop("p")), int(p.pop("d")), int(p.pop("q")))
+        if p.get("trend") == "none":
+            p["trend"] = None
+        return SeriesForecaster(method=method, **p)
+    return build
+
+
+def _holt_winters_space(s: ParamSampler, kind: str) -> dict[str, Any]:
+    trend = s.cat("trend", ["add", "none"])
+    return {"trend": trend, "damped_trend": s.cat("damped_trend", [False, True]) if trend == "add" else False,
+            "seasonal_periods": s.cat("seasonal_periods", [0, 4, 7, 12, 24])}
+
+
+def _arima_space(s: ParamSampler, kind: str) -> dict[str, Any]:
+    return {"p": s.int("p", 0, 3), "d": s.int("d", 0, 2), "q": s.int("q", 0, 2),
+            "trend_term": s.cat("trend_term", ["n", "c", "t", "ct"]), "use_exog": s.cat("use_exog", [False, True])}
+
+
+def _average_space(s: ParamSampler, kind: str) -> dict[str, Any]:
+    return {"window": s.int("window", 1, 50, log=True)}
+
+
 def _none(s: ParamSampler, kind: str) -> dict[str, Any]:
     return {}
 
@@ -475,6 +507,14 @@ _SPECS = [
     EstimatorSpec("light_gradient_boosting", BOTH, "ordinal", False, _lgbm, _LGBM_DEFAULT, _lgbm_space),
     EstimatorSpec("logreg", CLS, "onehot", True, _logreg, {"C": 1.0}, _logreg_space, cost=0.3),
     EstimatorSpec("ridge_regression", REG, "onehot", True, _ridge, {"alpha": 1.0}, _ridge_space, cost=0.2),
+    # regression_timeseries only (tried early there): statistical models of the target series
+    # (see engine/forecasting.py)
+    EstimatorSpec("exponential_smoothing", REG, "timeseries", True, _forecaster("exponential_smoothing"),
+                  dict(trend="add", damped_trend=False, seasonal_periods=0), _holt_winters_space, cost=0.3,
+                  max_rows=100_000, tags=frozenset({"timeseries"})),
+    EstimatorSpec("arima", REG, "timeseries", True, _forecaster("arima"),
+                  dict(p=1, d=1, q=0, trend_term="c", use_exog=False), _arima_space, cost=1.0, max_rows=20_000,
+                  tags=frozenset({"timeseries"})),
     EstimatorSpec("xgradient_boosting", BOTH, "ordinal", False, _xgb, _XGB_DEFAULT, _xgb_space, cost=1.5),
     EstimatorSpec("extra_trees", BOTH, "ordinal", False, _forest("ExtraTreesClassifier", "ExtraTreesRegressor"),
                   _ET_DEFAULT, _forest_space, cost=1.2),
@@ -522,25 +562,32 @@ _SPECS = [
                   _isof_space, cost=1.0, tags=frozenset({"anomaly"})),
     EstimatorSpec("anomaly_gmm", CLS, "onehot", False, _anomaly("gmm"), {"n_components": 2}, _gmm_space,
                   cost=0.5, tags=frozenset({"anomaly"})),
+    # regression_timeseries only: a baseline of the target series (see engine/forecasting.py)
+    EstimatorSpec("average_estimator", REG, "timeseries", True, _forecaster("average_estimator"),
+                  {"window": 5}, _average_space, cost=0.1, tags=frozenset({"timeseries"})),
 ]
 
 #: Every estimator the engine implements, by ``Estimator`` value, in the order they are tried.
 ESTIMATORS: dict[str, EstimatorSpec] = {spec.name: spec for spec in _SPECS}
 
 
-def estimator_names(kind: str, *, anomaly: bool = False, interpretable_only: bool = False) -> list[str]:
+def estimator_names(kind: str, *, anomaly: bool = False, interpretable_only: bool = False,
+                    timeseries: bool = False) -> list[str]:
     """The estimators for a problem kind (``classification`` or ``regression``).
 
     Args:
         kind: ``"classification"`` or ``"regression"``.
         anomaly: include the anomaly detectors (anomaly problem types only).
         interpretable_only: keep only interpretable estimators.
+        timeseries: include the forecasters of the target series (``regression_timeseries`` only).
     """
     out = []
     for spec in _SPECS:
         if kind not in spec.kinds:
             continue
         if "anomaly" in spec.tags and not anomaly:
+            continue
+        if "timeseries" in spec.tags and not timeseries:
             continue
         if interpretable_only and not spec.interpretable:
             continue

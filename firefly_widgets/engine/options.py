@@ -104,7 +104,8 @@ def available_options(problem_type: str, interpretability_level: Any = None) -> 
     level = _interpretability(interpretability_level)
     kind = problem_kind(problem_type)
     anomaly = problem_type in ("anomaly_detection", "anomaly_timeseries")
-    estimators = estimator_names(kind, anomaly=anomaly, interpretable_only=level == 2)
+    estimators = estimator_names(kind, anomaly=anomaly, interpretable_only=level == 2,
+                                 timeseries=problem_type == "regression_timeseries")
     if problem_type in TIMESERIES_PROBLEMS:
         splitting = ["time_order"]
     elif kind == "classification":

@@ -14,6 +14,9 @@ The shape recorded with ``TrainingRecorder.record_results`` (all JSON)::
                  "roc_curve": {"part", "curves": {class: {"fpr", "tpr", "auc"}}},  # classification
                  "test_prediction_sample": {"part", "rows": [...]},
                  "architecture": {"members": [{"model_id", "estimator", "params", "weight"}]},
+                 "presentation": {"problem_type", "target_metric", "direction", "validation_score",
+                                  "test_score", "ensemble_size", "refit_on_all",
+                                  "members": [{"model_id", "estimator", "weight", "score"}]},
                  "sensitivity": {"features": {column: {"kind", "values", "prediction"}}, "rows", "method"},
                  "leakage": {"suspects": [...], ...}}}                       # interpretability level 3
 
@@ -38,8 +41,8 @@ if TYPE_CHECKING:
     from firefly_widgets.engine.search import _Search
 
 __all__ = [
-    "build_results", "classification_reports", "leakage_report", "permutation_importance", "report_seconds",
-    "sensitivity_report",
+    "build_results", "classification_reports", "leakage_report", "permutation_importance", "presentation_report",
+    "report_seconds", "sensitivity_report",
 ]
 
 _SAMPLE_ROWS = 20
@@ -92,6 +95,8 @@ def build_results(search: _Search, *, final: bool) -> dict[str, Any]:
                                   "refit_on_all": bool(chosen.get("refit_on_all"))}
     results["reports"]["architecture"] = {"members": [
         {k: m.get(k) for k in ("model_id", "estimator", "params", "weight")} for m in manifest["members"]]}
+    scores = {m.id: _finite(m.score) for m in search.models}
+    results["reports"]["presentation"] = presentation_report(results, manifest, scores)
     if not final:
         return results
     cache: dict[str, Any] = {}
@@ -102,6 +107,7 @@ def build_results(search: _Search, *, final: bool) -> dict[str, Any]:
         test_score = compute_metric(metric, data.y[rows], pred, search.ctx)
         results["test_score"] = _finite(test_score)
         results["chosen_ensemble"]["test_score"] = _finite(test_score)
+        results["reports"]["presentation"]["test_score"] = _finite(test_score)
     else:
         rows = data.evaluation_rows
         part = "validation"
@@ -127,6 +133,32 @@ def build_results(search: _Search, *, final: bool) -> dict[str, Any]:
     if search.config.get("interpretability_level") == 3:
         reports["leakage"] = leakage_report(reports["feature_importance"], chosen["score"], metric)
     return results
+
+
+def presentation_report(results: dict[str, Any], manifest: dict[str, Any],
+                        model_scores: dict[int, float | None]) -> dict[str, Any]:
+    """A short summary of the chosen ensemble: its members with weights and validation scores, its
+    scores and the metric.
+
+    Args:
+        results: the results being built (``problem_type``, ``target_metric``, ``direction`` and
+            ``chosen_ensemble`` are read).
+        manifest: the chosen ensemble's manifest.
+        model_scores: validation score by model id.
+
+    Returns:
+        ``{"problem_type", "target_metric", "direction", "validation_score", "test_score",
+        "ensemble_size", "refit_on_all", "members": [{"model_id", "estimator", "weight", "score"}]}``,
+        members by decreasing weight.
+    """
+    chosen = results["chosen_ensemble"] or {}
+    members = [{"model_id": m.get("model_id"), "estimator": m.get("estimator"), "weight": float(m["weight"]),
+                "score": model_scores.get(m.get("model_id"))} for m in manifest["members"]]
+    members.sort(key=lambda m: -m["weight"])
+    return {"problem_type": results["problem_type"], "target_metric": results["target_metric"],
+            "direction": results["direction"], "validation_score": _finite(chosen.get("score")),
+            "test_score": chosen.get("test_score"), "ensemble_size": len(members),
+            "refit_on_all": bool(chosen.get("refit_on_all")), "members": members}
 
 
 def leakage_report(importance: dict[str, Any], score: float, metric: str) -> dict[str, Any]:

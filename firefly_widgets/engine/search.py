@@ -41,7 +41,7 @@ from firefly_widgets.engine.metrics import MetricContext, better, compute_metric
 from firefly_widgets.engine.models import FoldAverage
 from firefly_widgets.engine.options import validate_task_config
 from firefly_widgets.engine.sampling import balanced_weights, synthesize_minority
-from firefly_widgets.engine.taskdata import TaskData
+from firefly_widgets.engine.taskdata import TaskData, encoding_flavour
 from firefly_widgets.engine.training import (
     FitTimeout,
     fit_with_deadline,
@@ -318,7 +318,7 @@ class _Search:
             else:
                 est, pred, latency = work()
             parts.append(pred)
-            latency += self.data.prep_seconds.get("ordinal" if spec.encoding == "ordinal" else "onehot", 0.0)
+            latency += self.data.prep_seconds.get(encoding_flavour(spec.encoding), 0.0)
             members.append(Pipeline([("prep", fold.prep), ("est", est)]))
         preds = np.concatenate(parts, axis=0)
         if len(members) == 1:

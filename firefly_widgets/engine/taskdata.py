@@ -18,12 +18,18 @@ import pandas as pd
 from firefly_widgets.engine.artifacts import load_npz, save_npz
 from firefly_widgets.engine.contract import ConfigError, DataError, TrainingSpec
 from firefly_widgets.engine.data import base_type, class_labels, feature_type, read_frame
+from firefly_widgets.engine.forecasting import TimeSeriesFeatures
 from firefly_widgets.engine.options import problem_kind
 from firefly_widgets.engine.preprocessing import TabularPreprocessor, column_kinds
 from firefly_widgets.engine.splitting import Split, cv_folds, holdout_split
 from firefly_widgets.engine.timeseries import add_lag_features
 
-__all__ = ["FoldData", "TaskData", "encode_target", "prepare_features"]
+__all__ = ["FoldData", "TaskData", "encode_target", "encoding_flavour", "prepare_features"]
+
+
+def encoding_flavour(encoding: str) -> str:
+    """The preprocessor an estimator's encoding uses: ``ordinal``, ``timeseries`` or ``onehot``."""
+    return encoding if encoding in ("ordinal", "timeseries") else "onehot"
 
 
 def encode_target(values: pd.Series, *, kind: str, classes: list[str] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -218,9 +224,14 @@ class TaskData:
         return kept
 
     # -- encoding ----------------------------------------------------------------------------------
-    def preprocessor(self, encoding: str) -> TabularPreprocessor:
-        """An unfitted preprocessor for an estimator's encoding, honouring the pipeline steps."""
-        flavour = "ordinal" if encoding == "ordinal" else "onehot"
+    def preprocessor(self, encoding: str) -> Any:
+        """An unfitted preprocessor for an estimator's encoding, honouring the pipeline steps
+        (a :class:`TimeSeriesFeatures` for the ``"timeseries"`` encoding of the forecasters)."""
+        flavour = encoding_flavour(encoding)
+        if flavour == "timeseries":
+            time_axis = self.time_axis if self.time_axis in self.features else None
+            exog = [c for c in self.kinds["numerical"] if c != time_axis]
+            return TimeSeriesFeatures(time_axis=time_axis, exog=exog)
         return TabularPreprocessor(
             numeric=list(self.kinds["numerical"]), categorical=list(self.kinds["categorical"]),
             datetime=list(self.kinds["datetime"]), text=list(self.kinds["text"]), encoding=flavour,
@@ -247,7 +258,7 @@ class TaskData:
     def fold(self, encoding: str, index: int | None = None) -> FoldData:
         """Encoded train and validation matrices of the holdout (``index=None``) or of one CV fold,
         with the preprocessor fitted on that train part; cached."""
-        flavour = "ordinal" if encoding == "ordinal" else "onehot"
+        flavour = encoding_flavour(encoding)
         key = (flavour, index)
         if key not in self._folds:
             train, val = (self.split.train, self.split.validation) if index is None else self.folds[index]
@@ -267,7 +278,7 @@ class TaskData:
 class FoldData:
     """One train/validation pair, encoded."""
 
-    prep: TabularPreprocessor
+    prep: TabularPreprocessor | TimeSeriesFeatures
     x_train: np.ndarray
     y_train: np.ndarray
     x_val: np.ndarray
