@@ -161,3 +161,8 @@ def test_oversized_upload_is_413(tmp_path, iris_frame):
         assert small.upload(iris_frame.to_csv(index=False), "small").status_code == 200
     finally:
         proc.stop()
+
+
+def test_unknown_task_operation(wire, iris_id):
+    task = wire.ok("POST", "tasks", json={"name": unique("op"), "dataset_id": iris_id, "timeout": 1})["task_id"]
+    _assert_error(wire.call("POST", f"tasks/{task}/explode"), 400, "operation", "pause")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
@@ -83,24 +83,11 @@ def _operate(ctx: CtxDep, task_id: int, op: str, seconds: int | None = None) -> 
     return _submitted(task_id, store.get_task(ctx.db, task_id)["state"])
 
 
-@router.post("/{task_id}/pause")
-def pause(ctx: CtxDep, task_id: TaskId) -> dict[str, Any]:
-    return _operate(ctx, task_id, "pause")
-
-
-@router.post("/{task_id}/resume")
-def resume(ctx: CtxDep, task_id: TaskId) -> dict[str, Any]:
-    return _operate(ctx, task_id, "resume")
-
-
-@router.post("/{task_id}/cancel")
-def cancel(ctx: CtxDep, task_id: TaskId) -> dict[str, Any]:
-    return _operate(ctx, task_id, "cancel")
-
-
-@router.post("/{task_id}/rerun")
-def rerun(ctx: CtxDep, task_id: TaskId) -> dict[str, Any]:
-    return _operate(ctx, task_id, "rerun")
+@router.post("/{task_id}/{operation}")
+def operate(ctx: CtxDep, task_id: TaskId,
+            operation: Annotated[Literal["pause", "resume", "cancel", "rerun"], Path()]) -> dict[str, Any]:
+    """Pause, resume, cancel or rerun a task; a state that does not allow it is a 400 saying which do."""
+    return _operate(ctx, task_id, operation)
 
 
 @router.post("/{task_id}/add_additional_time/{seconds}")
