@@ -202,3 +202,15 @@ def test_configuration_options(wire, iris_dataset):
     assert {"estimators", "target_metric", "splitting_strategy", "pipeline"} <= set(options)
     assert "recall_macro" in options["target_metric"] and "rmse" not in options["target_metric"]
     assert "random_forest" in options["estimators"]
+
+
+def test_a_prediction_that_cannot_run_fails_with_the_reason(wire, completed_task):
+    source = wire.upload("colour,size\nred,1\nblue,2\n", unique("wrong-columns")).json()["id"]
+    ensemble_id = _task(wire, completed_task)["ensemble_id"]
+    prediction = wire.ok("POST", "predictions", json={"ensemble_id": ensemble_id, "datasource_id": source})["id"]
+    done = wait_for(lambda: (p := wire.ok("GET", f"predictions/{prediction}"))["stage"] in FINAL and p,
+                    timeout=60, message="the prediction to end")
+    assert done["stage"] == "FAILED"
+    assert "petal" in done["error"] or "column" in done["error"], done["error"]
+    assert "Traceback" not in done["error"]
+    _error(wire.call("GET", f"predictions/{prediction}/download"), 400, "not ready", "FAILED")

@@ -95,6 +95,10 @@ _JOB_TABLES = {"task": ("tasks", "state"), "refit": ("ensembles", "state"), "pre
 def claim_next(db: Database, kind: str) -> int | None:
     """Take the oldest QUEUED job of a kind and mark it RUNNING; returns its id, or None."""
     table, column = _JOB_TABLES[kind]
+    # The scheduler asks twice a second for each kind: a plain read answers "nothing queued" without
+    # taking SQLite's write lock from the workers.
+    if db.query_one(f"SELECT 1 FROM {table} WHERE {column}='QUEUED' LIMIT 1") is None:
+        return None
     extra = ", heartbeat=:now" if kind == "task" else ""  # the clock starts when the worker is ready
     with db.tx() as con:
         row = con.execute(f"SELECT id FROM {table} WHERE {column}='QUEUED' ORDER BY queued_at, id LIMIT 1"

@@ -87,6 +87,10 @@ class ServiceSettings:
     def task_dir(self, task_id: int) -> Path:
         return self.home / "tasks" / str(task_id)
 
+    def run_dir(self, task_id: int, generation: int) -> Path:
+        """The engine's work folder for one run (``generation``) of a task: its models and study."""
+        return self.task_dir(task_id) / f"run{generation}"
+
     @property
     def predictions_dir(self) -> Path:
         return self.home / "predictions"

@@ -47,6 +47,15 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
+def _failure_reason(err: Exception, what: str) -> str:
+    """The message a failed job records: the engine's own words, or (a bug) the error's type and text,
+    with the trace in the worker's log."""
+    if isinstance(err, engine.EngineError):
+        return str(err)
+    traceback.print_exc()
+    return f"{what} failed: {type(err).__name__}: {err}"
+
+
 def run_task(db: Database, settings: ServiceSettings, task_id: int, n_jobs: int) -> None:
     pid = os.getpid()
     train = engine.run_task  # loads the training stack before the task's clock starts
@@ -56,19 +65,15 @@ def run_task(db: Database, settings: ServiceSettings, task_id: int, n_jobs: int)
     try:
         dataset = dataset_record(db, task["dataset_id"])
         recorder = StoreRecorder(db, task_id)
-        work_dir = settings.task_dir(task_id) / f"run{task['generation']}"
+        work_dir = settings.run_dir(task_id, task["generation"])
         work_dir.mkdir(parents=True, exist_ok=True)
         spec = engine.TrainingSpec(
             task_id=task_id, data_path=dataset["data_path"], dataset=dataset, config=loads(task["config"], {}),
             work_dir=str(work_dir), time_budget=max(0.0, task["timeout"] - recorder.elapsed()), n_jobs=n_jobs,
             seed=task_id)
         train(spec, recorder)
-    except engine.EngineError as err:
-        finish_task(db, task_id, pid=pid, state="FAILED", error=str(err))
-        return
-    except Exception as err:  # a bug or a store failure: the task fails with the reason, the trace goes to the log
-        traceback.print_exc()
-        finish_task(db, task_id, pid=pid, state="FAILED", error=f"training failed: {type(err).__name__}: {err}")
+    except Exception as err:
+        finish_task(db, task_id, pid=pid, state="FAILED", error=_failure_reason(err, "training"))
         return
     finish_task(db, task_id, pid=pid, state="COMPLETED")
 
@@ -81,14 +86,13 @@ def run_refit(db: Database, settings: ServiceSettings, ensemble_id: int) -> None
         task = task_row(db, row["task_id"])
         dataset = dataset_record(db, task["dataset_id"])
         data = datasource_row(db, row["datasource_id"])
-        work_dir = settings.task_dir(task["id"]) / f"run{source['generation']}"
+        work_dir = settings.run_dir(task["id"], source["generation"])
         manifest = engine.refit_ensemble(
             loads(source["manifest"], {}), work_dir=str(work_dir), data_path=data["path"], target=dataset["target"],
             out_subdir=f"refit{ensemble_id}", na_values=loads(data["na_values"]))
     except Exception as err:
-        if not isinstance(err, engine.EngineError):
-            traceback.print_exc()
-        finish_job(db, "refit", ensemble_id, pid=pid, values={"state": "FAILED", "error": str(err)})
+        finish_job(db, "refit", ensemble_id, pid=pid,
+                   values={"state": "FAILED", "error": _failure_reason(err, "the refit")})
         return
     finish_job(db, "refit", ensemble_id, pid=pid, values={"state": "COMPLETED", "manifest": dumps(manifest)})
 
@@ -101,14 +105,13 @@ def run_prediction(db: Database, settings: ServiceSettings, prediction_id: int) 
         ensemble = ensemble_row(db, row["ensemble_id"])
         task = task_row(db, ensemble["task_id"])
         data = datasource_row(db, row["datasource_id"])
-        work_dir = settings.task_dir(task["id"]) / f"run{ensemble['generation']}"
+        work_dir = settings.run_dir(task["id"], ensemble["generation"])
         out.parent.mkdir(parents=True, exist_ok=True)
         rows = engine.predict_csv(loads(ensemble["manifest"], {}), work_dir=str(work_dir), data_path=data["path"],
                                   out_path=str(out), na_values=loads(data["na_values"]))
     except Exception as err:
-        if not isinstance(err, engine.EngineError):
-            traceback.print_exc()
-        finish_job(db, "predict", prediction_id, pid=pid, values={"stage": "FAILED", "error": str(err)})
+        finish_job(db, "predict", prediction_id, pid=pid,
+                   values={"stage": "FAILED", "error": _failure_reason(err, "the prediction")})
         return
     finish_job(db, "predict", prediction_id, pid=pid,
                values={"stage": "COMPLETED", "path": str(out), "row_count": rows})
