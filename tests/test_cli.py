@@ -33,7 +33,7 @@ def test_serve_status_stop(tmp_path):
         assert "token" not in info
         assert info["url"].startswith("http://127.0.0.1:")
         assert requests.get(f"{info['url']}/health", timeout=10).status_code == 200
-        assert oct(os.stat(home).st_mode & 0o777) in ("0o700", "0o755")
+        assert os.stat(home).st_mode & 0o777 == 0o700, "the home holds the token and the data: the user's alone"
 
         stopped = _cli("stop", home=home)
         assert stopped.returncode == 0
