@@ -36,6 +36,8 @@ def test_options_depend_on_problem_type_and_interpretability():
     assert "decision_tree" in explainable["estimators"]
     assert "light_gradient_boosting" not in explainable["estimators"]
     assert available_options("classification", "EXPLAINABLE") == explainable
+    assert {"proj_logit", "bart"} <= set(cls["estimators"]) and "bart" in reg["estimators"]
+    assert "anomaly_hist" in available_options("anomaly_detection", 2)["estimators"]
     assert available_options("regression_timeseries")["splitting_strategy"] == ["time_order"]
     assert "time_series_auto_features" in available_options("regression_timeseries")["pipeline"]
 

@@ -111,17 +111,19 @@ class ProbaFromDecision(ClassifierMixin, BaseEstimator):
 class AnomalyClassifier(ClassifierMixin, BaseEstimator):
     """An unsupervised anomaly detector turned into a labelled classifier.
 
-    The detector (isolation forest or a Gaussian mixture) is fitted on the features alone; its anomaly
-    score then becomes a probability per class through a one-feature logistic regression fitted on
-    the labels. ``detector`` is ``"isof"`` or ``"gmm"``.
+    The detector (isolation forest, a Gaussian mixture or per-feature histograms) is fitted on the
+    features alone; its anomaly score then becomes a probability per class through a one-feature
+    logistic regression fitted on the labels. ``detector`` is ``"isof"``, ``"gmm"`` or ``"hist"``
+    (:class:`~firefly_widgets.engine.hbos.HistogramOutlierDetector`).
     """
 
     def __init__(self, detector: str = "isof", n_estimators: int = 100, max_samples: float = 1.0,
-                 n_components: int = 2, random_state: int = 0, n_jobs: int = 1):
+                 n_components: int = 2, n_bins: int = 10, random_state: int = 0, n_jobs: int = 1):
         self.detector = detector
         self.n_estimators = n_estimators
         self.max_samples = max_samples
         self.n_components = n_components
+        self.n_bins = n_bins
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -133,6 +135,9 @@ class AnomalyClassifier(ClassifierMixin, BaseEstimator):
             from sklearn.mixture import GaussianMixture
             self.detector_ = GaussianMixture(n_components=self.n_components, covariance_type="diag",
                                              random_state=self.random_state, reg_covar=1e-4)
+        elif self.detector == "hist":
+            from firefly_widgets.engine.hbos import HistogramOutlierDetector
+            self.detector_ = HistogramOutlierDetector(n_bins=self.n_bins)
         else:
             self.detector_ = ens.IsolationForest(n_estimators=self.n_estimators, max_samples=self.max_samples,
                                                  random_state=self.random_state, n_jobs=self.n_jobs)
@@ -493,6 +498,34 @@ def _gmm_space(s: ParamSampler, kind: str) -> dict[str, Any]:
     return {"n_components": s.int("n_components", 1, 8)}
 
 
+def _hist_space(s: ParamSampler, kind: str) -> dict[str, Any]:
+    return {"n_bins": s.int("n_bins", 5, 50, log=True)}
+
+
+def _proj_logit(p: dict[str, Any], kind: str, n_jobs: int, seed: int) -> Any:
+    from firefly_widgets.engine.projlogit import ProjLogitClassifier
+    return ProjLogitClassifier(**p)
+
+
+def _proj_logit_space(s: ParamSampler, kind: str) -> dict[str, Any]:
+    return {"max_epochs": s.int("max_epochs", 1, 20), "alpha": s.float("alpha", 1e-4, 10.0, log=True)}
+
+
+def _bart(p: dict[str, Any], kind: str, n_jobs: int, seed: int) -> Any:
+    from firefly_widgets.engine.bart import BARTClassifier, BARTRegressor
+    return _cls_or_reg(kind, BARTClassifier, BARTRegressor)(**p, random_state=seed)
+
+
+def _bart_space(s: ParamSampler, kind: str) -> dict[str, Any]:
+    return {
+        "n_trees": s.int("n_trees", 20, 200, log=True),
+        "k": s.float("k", 1.0, 3.0),
+        "alpha": s.float("alpha", 0.8, 0.99),
+        "beta": s.float("beta", 1.0, 3.0),
+        "n_draws": s.int("n_draws", 50, 300, log=True),
+    }
+
+
 _LGBM_DEFAULT = dict(n_estimators=200, learning_rate=0.05, num_leaves=31, min_child_samples=10, subsample=0.9,
                      colsample_bytree=0.8, reg_alpha=1e-8, reg_lambda=1e-8)
 _XGB_DEFAULT = dict(n_estimators=200, learning_rate=0.08, max_depth=6, min_child_weight=1.0, subsample=0.9,
@@ -548,6 +581,8 @@ _SPECS = [
     EstimatorSpec("adaboost", BOTH, "ordinal", False, _ada, dict(n_estimators=100, learning_rate=0.5, max_depth=2),
                   _ada_space, cost=1.5),
     EstimatorSpec("passive_aggressive", BOTH, "onehot", True, _pa, {"C": 0.1}, _pa_space, cost=0.5),
+    EstimatorSpec("proj_logit", CLS, "onehot", False, _proj_logit, dict(max_epochs=2, alpha=0.01),
+                  _proj_logit_space, cost=0.3),
     EstimatorSpec("liblinear_svc", CLS, "onehot", True, _linear_svc, {"C": 1.0}, _linear_svc_space, cost=0.8),
     EstimatorSpec("liblinear_svr", REG, "onehot", True, _linear_svc, {"C": 1.0}, _linear_svc_space, cost=0.5),
     EstimatorSpec("ransac", REG, "onehot", True, _ransac, {"min_samples": 0.5}, _ransac_space, cost=0.5),
@@ -556,12 +591,18 @@ _SPECS = [
     EstimatorSpec("libsvm_svr", REG, "onehot", False, _svc, dict(C=1.0, gamma=0.05), _svc_space, cost=2.0,
                   max_rows=20_000),
     EstimatorSpec("nn_keras_sequential", BOTH, "onehot", False, _mlp, _MLP_DEFAULT, _mlp_space, cost=3.0),
+    # Bayesian additive regression trees (engine/bart.py): MCMC, so slower than the boosting libraries
+    EstimatorSpec("bart", BOTH, "ordinal", False, _bart,
+                  dict(n_trees=50, k=2.0, alpha=0.95, beta=2.0, n_draws=100), _bart_space, cost=3.0,
+                  max_rows=50_000),
     EstimatorSpec("gaussian_process", BOTH, "onehot", False, _gp, dict(length_scale=1.0, noise=0.1), _gp_space,
                   cost=4.0, max_rows=1_500),
     EstimatorSpec("anomaly_isof", CLS, "ordinal", False, _anomaly("isof"), dict(n_estimators=200, max_samples=1.0),
                   _isof_space, cost=1.0, tags=frozenset({"anomaly"})),
     EstimatorSpec("anomaly_gmm", CLS, "onehot", False, _anomaly("gmm"), {"n_components": 2}, _gmm_space,
                   cost=0.5, tags=frozenset({"anomaly"})),
+    EstimatorSpec("anomaly_hist", CLS, "ordinal", True, _anomaly("hist"), {"n_bins": 10}, _hist_space,
+                  cost=0.1, tags=frozenset({"anomaly"})),
     # regression_timeseries only: a baseline of the target series (see engine/forecasting.py)
     EstimatorSpec("average_estimator", REG, "timeseries", True, _forecaster("average_estimator"),
                   {"window": 5}, _average_space, cost=0.1, tags=frozenset({"timeseries"})),

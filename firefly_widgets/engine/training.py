@@ -1,8 +1,9 @@
 """Fitting one estimator under a time limit, and getting predictions in the engine's shapes.
 
 Boosting libraries are stopped through their per-iteration callbacks, forests and scikit-learn's
-histogram boosting are grown in chunks (``warm_start``); either way a fit that passes its deadline
-raises :class:`FitTimeout` within about one iteration. Other estimators cannot be interrupted in
+histogram boosting are grown in chunks (``warm_start``), and estimators whose ``fit`` takes a
+``deadline`` (BART) check it themselves; either way a fit that passes its deadline raises
+:class:`FitTimeout` within about one iteration. Other estimators cannot be interrupted in
 process; :mod:`firefly_widgets.engine.isolation` runs them in a child process when a hard limit is
 needed.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FitTimeout", "fit_with_deadline", "interruptible", "predict_matrix", "weight_fit_params"]
+__all__ = ["FitTimeout", "fit_accepts", "fit_with_deadline", "interruptible", "predict_matrix", "weight_fit_params"]
 
 
 class FitTimeout(Exception):
@@ -31,16 +32,19 @@ def interruptible(est: Any) -> bool:
     if type(est).__name__ == "ContiguousLabels":
         est = est.estimator
     module = type(est).__module__
-    return module.startswith(("lightgbm", "xgboost", "catboost")) or type(est).__name__.startswith(_CHUNKABLE)
+    return (module.startswith(("lightgbm", "xgboost", "catboost")) or type(est).__name__.startswith(_CHUNKABLE)
+            or fit_accepts(est, "deadline"))
 
 
 def _deadline_passed(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() > deadline
 
 
-def _accepts_sample_weight(est: Any) -> bool:
+def fit_accepts(est: Any, parameter: str) -> bool:
+    """Whether ``est.fit`` takes a keyword ``parameter`` (``"sample_weight"``; ``"deadline"``, a
+    ``time.monotonic()`` value at which the estimator stops itself)."""
     try:
-        return "sample_weight" in inspect.signature(est.fit).parameters
+        return parameter in inspect.signature(est.fit).parameters
     except (TypeError, ValueError):
         return False
 
@@ -54,10 +58,10 @@ def weight_fit_params(model: Any, weights: np.ndarray | None) -> dict[str, Any]:
     pipeline = model.members[0] if hasattr(model, "members") and model.members else model
     if hasattr(pipeline, "steps"):
         name, final = pipeline.steps[-1]
-        if not _accepts_sample_weight(final):
+        if not fit_accepts(final, "sample_weight"):
             return {}
         return {"sample_weight": weights} if pipeline is not model else {f"{name}__sample_weight": weights}
-    return {"sample_weight": weights} if _accepts_sample_weight(model) else {}
+    return {"sample_weight": weights} if fit_accepts(model, "sample_weight") else {}
 
 
 def fit_with_deadline(est: Any, X: np.ndarray, y: np.ndarray, *, deadline: float | None = None,
@@ -85,7 +89,7 @@ def fit_with_deadline(est: Any, X: np.ndarray, y: np.ndarray, *, deadline: float
                                            sample_weight=sample_weight)
         return est
     kwargs: dict[str, Any] = {}
-    if sample_weight is not None and _accepts_sample_weight(est):
+    if sample_weight is not None and fit_accepts(est, "sample_weight"):
         kwargs["sample_weight"] = sample_weight
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -100,6 +104,8 @@ def fit_with_deadline(est: Any, X: np.ndarray, y: np.ndarray, *, deadline: float
             _fit_catboost(est, X, y, deadline, kwargs)
         elif type(est).__name__.startswith(_CHUNKABLE):
             _fit_in_chunks(est, X, y, deadline, kwargs)
+        elif fit_accepts(est, "deadline"):
+            est.fit(X, y, deadline=deadline, **kwargs)
         else:
             est.fit(X, y, **kwargs)
     if _deadline_passed(deadline):
