@@ -148,6 +148,29 @@ def test_balancing_is_a_search_choice_only_when_allowed(tmp_path):
     assert all(m["extra"]["pipeline"] == {} for m in rec.models)
 
 
+def test_refits_replay_synthetic_minority_rows_and_weights(tmp_path):
+    frame = _frame(n=400, imbalance=0.1)  # 40 "pos" rows, 360 "neg"
+    spec, rec, path = _run(tmp_path, frame, {"estimators": ["decision_tree"], "max_models_num": 1,
+                                             "pipeline": ["balancing", "auto_sample_generation", "imputation"],
+                                             "test_size": 0.2})
+    manifest = rec.ensembles[-1]["manifest"]
+
+    def rows_per_class(pipeline_steps, out_subdir):
+        members = [dict(m, pipeline=pipeline_steps) for m in manifest["members"]]
+        refit = refit_ensemble(dict(manifest, members=members), work_dir=spec.work_dir, data_path=path,
+                               target="y", out_subdir=out_subdir)
+        tree = joblib.load(os.path.join(spec.work_dir, refit["members"][0]["artifact"])).steps[-1][1].tree_
+        weight = tree.weighted_n_node_samples[0]
+        return tree.n_node_samples[0], weight, tree.value[0].ravel() * weight  # rows, weight, weight per class
+
+    plain_rows, plain_weight, _ = rows_per_class({}, "plain")
+    assert plain_rows == plain_weight == 400
+    synth_rows, _, _ = rows_per_class({"auto_sample_generation": True}, "synthetic")
+    assert synth_rows == 400 + 140  # the 40 "pos" rows grow to 5x (under half of the 360 "neg")
+    _, _, by_class = rows_per_class({"auto_sample_generation": True, "balancing": True}, "both")
+    np.testing.assert_allclose(by_class[0], by_class[1])  # balanced after the synthetic rows
+
+
 def test_text_preprocessing_builds_text_components(tmp_path):
     rng = np.random.default_rng(0)
     words = ["great service and friendly staff today", "terrible slow and rude staff again today",

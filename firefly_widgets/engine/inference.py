@@ -20,16 +20,15 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.utils.class_weight import compute_sample_weight
 from threadpoolctl import threadpool_limits
 
 from firefly_widgets.engine.artifacts import atomic_write, save_joblib
 from firefly_widgets.engine.contract import ConfigError, DataError, EngineError
 from firefly_widgets.engine.data import read_frame
 from firefly_widgets.engine.ensemble import blend
+from firefly_widgets.engine.models import refit_model
 from firefly_widgets.engine.taskdata import encode_target, prepare_features
-from firefly_widgets.engine.training import predict_matrix, weight_fit_params
+from firefly_widgets.engine.training import predict_matrix
 
 __all__ = ["ensemble_predict", "load_model", "predict_csv", "refit_ensemble"]
 
@@ -132,8 +131,9 @@ def refit_ensemble(manifest: dict[str, Any], *, work_dir: str, data_path: str, t
                    na_values: Sequence[str] | None = None, n_jobs: int = 1) -> dict[str, Any]:
     """Retrain an ensemble's members, with the same estimators and parameters, on all rows of a CSV.
 
-    Each member is cloned (same preprocessing settings, same estimator parameters) and trained from
-    scratch; the weights are kept.
+    Each member is trained from scratch with the same preprocessing settings, estimator parameters and
+    training-set steps (synthetic minority rows, class weights) as in the search
+    (:func:`~firefly_widgets.engine.models.refit_model`); the weights are kept.
 
     Args:
         manifest: the ensemble manifest.
@@ -165,14 +165,10 @@ def refit_ensemble(manifest: dict[str, Any], *, work_dir: str, data_path: str, t
     _inside(work_dir, out_subdir)
     members = []
     for i, member in enumerate(manifest["members"]):
-        model = clone(load_model(work_dir, member["artifact"]))
-        weights = None
-        if member.get("sample_weighting") == "balanced" and kind == "classification":
-            weights = compute_sample_weight("balanced", y)
-        kwargs = weight_fit_params(model, weights)
         with threadpool_limits(limits=max(1, n_jobs)), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(frame, y, **kwargs)
+            model = refit_model(load_model(work_dir, member["artifact"]), frame, y, steps=member.get("pipeline"),
+                                seed=int(manifest.get("task_id") or 0))
         artifact = os.path.join(out_subdir, f"member-{i}-{member.get('model_id', i)}.joblib")
         save_joblib(model, _inside(work_dir, artifact))
         members.append(dict(member, artifact=artifact))

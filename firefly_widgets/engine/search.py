@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
@@ -38,17 +37,11 @@ from firefly_widgets.engine.estimators import ESTIMATORS, ParamSampler, build_es
 from firefly_widgets.engine.inference import load_model
 from firefly_widgets.engine.isolation import run_in_child
 from firefly_widgets.engine.metrics import MetricContext, better, compute_metric, metric_direction, sign
-from firefly_widgets.engine.models import FoldAverage
+from firefly_widgets.engine.models import FoldAverage, refit_model
 from firefly_widgets.engine.options import validate_task_config
 from firefly_widgets.engine.sampling import balanced_weights, synthesize_minority
 from firefly_widgets.engine.taskdata import TaskData, encoding_flavour
-from firefly_widgets.engine.training import (
-    FitTimeout,
-    fit_with_deadline,
-    interruptible,
-    predict_matrix,
-    weight_fit_params,
-)
+from firefly_widgets.engine.training import FitTimeout, fit_with_deadline, interruptible, predict_matrix
 
 __all__ = ["run_task"]
 
@@ -473,18 +466,13 @@ class _Search:
             return
         rows = np.sort(np.concatenate([self.data.split.train, self.data.split.validation]))
         frame, y = self.data.frame.iloc[rows], self.data.y[rows]
+        n_jobs = self.n_jobs if frame.size >= _THREADS_MIN_CELLS else 1
         members = []
         for i, member in enumerate(chosen["manifest"]["members"]):
-            model = load_model(self.work_dir, member["artifact"])
-            if isinstance(model, FoldAverage):
-                model = model.members[-1]
-            model = clone(model)
-            weights = balanced_weights(y) if member.get("sample_weighting") == "balanced" else None
-            kwargs = weight_fit_params(model, weights)
-            n_jobs = self.n_jobs if frame.size >= _THREADS_MIN_CELLS else 1
             with threadpool_limits(limits=n_jobs), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model.fit(frame, y, **kwargs)
+                model = refit_model(load_model(self.work_dir, member["artifact"]), frame, y,
+                                    steps=member.get("pipeline"), seed=self.spec.seed + self.spec.task_id)
             artifact = f"refit_on_all/{self.state['run']}-{chosen['id']}-{i}.joblib"
             save_joblib(model, os.path.join(self.work_dir, artifact))
             members.append(dict(member, artifact=artifact))

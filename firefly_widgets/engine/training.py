@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FitTimeout", "fit_accepts", "fit_with_deadline", "interruptible", "predict_matrix", "weight_fit_params"]
+__all__ = ["FitTimeout", "fit_accepts", "fit_with_deadline", "interruptible", "predict_matrix"]
 
 
 class FitTimeout(Exception):
@@ -47,21 +47,6 @@ def fit_accepts(est: Any, parameter: str) -> bool:
         return parameter in inspect.signature(est.fit).parameters
     except (TypeError, ValueError):
         return False
-
-
-def weight_fit_params(model: Any, weights: np.ndarray | None) -> dict[str, Any]:
-    """Keyword arguments that pass row weights to a saved model's ``fit`` (a pipeline, or a
-    :class:`~firefly_widgets.engine.models.FoldAverage` of pipelines); empty where the final estimator
-    takes no weights."""
-    if weights is None:
-        return {}
-    pipeline = model.members[0] if hasattr(model, "members") and model.members else model
-    if hasattr(pipeline, "steps"):
-        name, final = pipeline.steps[-1]
-        if not fit_accepts(final, "sample_weight"):
-            return {}
-        return {"sample_weight": weights} if pipeline is not model else {f"{name}__sample_weight": weights}
-    return {"sample_weight": weights} if fit_accepts(model, "sample_weight") else {}
 
 
 def fit_with_deadline(est: Any, X: np.ndarray, y: np.ndarray, *, deadline: float | None = None,
