@@ -36,6 +36,7 @@ def test_options_depend_on_problem_type_and_interpretability():
     assert "decision_tree" in explainable["estimators"]
     assert "light_gradient_boosting" not in explainable["estimators"]
     assert available_options("classification", "EXPLAINABLE") == explainable
+    assert "feature_stacking" in cls["pipeline"] and "feature_stacking" not in explainable["pipeline"]
     assert {"proj_logit", "bart"} <= set(cls["estimators"]) and "bart" in reg["estimators"]
     assert "anomaly_hist" in available_options("anomaly_detection", 2)["estimators"]
     assert available_options("regression_timeseries")["splitting_strategy"] == ["time_order"]
@@ -83,7 +84,7 @@ BAD = [
     ({"estimators": "logreg"}, "estimators", "list"),
     ({"target_metric": "r2"}, "target_metric", "recall_macro"),
     ({"splitting_strategy": "random"}, "splitting_strategy", "stratified"),
-    ({"pipeline": ["feature_stacking"]}, "pipeline", "imputation"),
+    ({"pipeline": ["nonsense"]}, "pipeline", "imputation"),
     ({"ensemble_size": 0}, "ensemble_size", ">= 1"),
     ({"max_models_num": 2.5}, "max_models_num", "whole number"),
     ({"single_model_timeout": -1}, "single_model_timeout", "> 0"),

@@ -23,9 +23,24 @@ Meanings the Task API leaves open:
   seconds of training per model (all folds together under cross-validation).
 - ``pipeline`` lists the steps the search may use: data steps (imputation, cleaning, text, feature
   engineering and selection, timeseries lags) are applied when listed; ``balancing`` and
-  ``auto_sample_generation`` become per-trial choices of the search; a step not listed is never applied.
+  ``auto_sample_generation`` (classification), ``feature_stacking`` and ``feature_embedding`` become
+  per-trial choices of the search (the first trial of each estimator has them off); a step not listed
+  is never applied. The statistical forecasters (``exponential_smoothing``, ``arima``,
+  ``average_estimator``) ignore ``feature_stacking`` and ``feature_embedding``.
+- ``feature_stacking`` means stacked features (:class:`~firefly_widgets.engine.stacking.StackedFeatures`,
+  between the preprocessor and the estimator): the encoded features plus the out-of-fold predictions
+  of two cheap, diverse base models (logistic regression on standardized features and a small
+  extra-trees forest, giving the probabilities of every class but the first; ridge regression and a
+  small extra-trees forest for regression), so the estimator never sees in-sample predictions; at
+  prediction time the base models refitted on all training rows give the columns.
+- ``feature_embedding`` means dense embeddings of categorical (and text, as categories) columns with
+  at least 5 values seen twice or more: the correspondence analysis (truncated SVD) of each column's
+  value x context co-occurrence counts, the context being the other categorical columns' values and
+  the numeric columns' quantile bins, on the training rows only; each value becomes
+  ``min(8, levels // 2)`` numeric columns, missing or unseen values zeros. Unsupervised (no target).
 - ``interpretability_level`` 2 (explainable) keeps to interpretable estimators and single-model
-  ensembles; 3 (leakage detection) adds a leakage report to the results; 0 and 1 use everything.
+  ensembles, without ``feature_stacking``; 3 (leakage detection) adds a leakage report to the results; 0
+  and 1 use everything.
 """
 
 from __future__ import annotations
@@ -45,10 +60,11 @@ PROBLEM_TYPES = (
     "regression_timeseries", "anomaly_timeseries",
 )
 
-#: Pipeline steps with a real local form (see ``firefly_widgets.engine.features``).
+#: Pipeline steps with a real local form (see the module doc).
 PIPELINE_STEPS = (
     "imputation", "data_cleaning_pre_imputation", "data_cleaning_post_imputation", "text_preprocessing",
-    "feature_engineering", "feature_selection", "balancing", "auto_sample_generation", "estimator",
+    "feature_engineering", "feature_selection", "feature_embedding", "feature_stacking", "balancing",
+    "auto_sample_generation", "estimator",
 )
 _TIMESERIES_STEPS = ("time_series_auto_features",)
 _CLASSIFICATION_ONLY_STEPS = ("balancing", "auto_sample_generation")
@@ -113,6 +129,8 @@ def available_options(problem_type: str, interpretability_level: Any = None) -> 
     else:
         splitting = ["shuffled", "time_order"]
     pipeline = [s for s in PIPELINE_STEPS if kind == "classification" or s not in _CLASSIFICATION_ONLY_STEPS]
+    if level == 2:  # a model of other models' predictions is not explainable
+        pipeline.remove("feature_stacking")
     if problem_type in TIMESERIES_PROBLEMS:
         pipeline.insert(pipeline.index("estimator"), *_TIMESERIES_STEPS)
     return {

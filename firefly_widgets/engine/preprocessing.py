@@ -1,4 +1,4 @@
-"""Turning a user's frame into a numeric matrix: typing, imputation, encoding, scaling.
+"""Turning a user's frame into a numeric matrix: typing, imputation, encoding, embeddings, scaling.
 
 :class:`TabularPreprocessor` is a scikit-learn transformer, so a trained model is one
 ``Pipeline([("prep", TabularPreprocessor(...)), ("est", estimator)])`` that takes the raw frame; it
@@ -12,11 +12,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 __all__ = ["TabularPreprocessor", "column_kinds"]
 
 _DATETIME_PARTS = ("year", "month", "day", "dayofweek", "hour", "epoch_days")
+
+#: an embedded column needs this many values seen at least twice
+_EMBED_MIN_LEVELS = 5
+#: the most values of a column that get a vector
+_EMBED_MAX_LEVELS = 1000
+#: the most values of a column used as context of the other columns
+_EMBED_CONTEXT_LEVELS = 50
+#: quantile bins of a numeric column used as context
+_EMBED_BINS = 5
 
 
 def column_kinds(feature_types: dict[str, str], columns: Sequence[str]) -> dict[str, list[str]]:
@@ -37,6 +47,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     trees). Text columns also give their length and word count. Datetime columns become year, month,
     day, day of week, hour and days since the epoch.
 
+    With ``embedding_dims > 0`` (the "feature embedding" step) each categorical or text column (a
+    text value counts as one category) with at least 5 distinct values seen twice or more also gets a
+    dense embedding of its values: the correspondence analysis (truncated SVD of the standardized
+    residuals) of its value x context co-occurrence counts, where the context of a row is the values of
+    the other categorical and text columns and the quantile bins of the numeric columns. Values seen in
+    similar contexts get nearby vectors. Each kept value gets ``min(embedding_dims, levels // 2)``
+    numbers (its principal coordinates); missing and unseen values get zeros (the average profile). It
+    is unsupervised (the target is not used) and learnt from the rows ``fit`` sees only.
+
     Args:
         numeric: numeric column names.
         categorical: categorical column names.
@@ -53,12 +72,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             TF-IDF matrix (the "text preprocessing" step).
         frequency_encoding: add each categorical value's frequency as a number (the "feature
             engineering" step).
+        embedding_dims: if > 0, the most dimensions of each categorical column's embedding (the
+            "feature embedding" step); 0 turns embeddings off.
     """
 
     def __init__(self, numeric: Sequence[str] = (), categorical: Sequence[str] = (),
                  datetime: Sequence[str] = (), text: Sequence[str] = (), encoding: str = "onehot",
                  scale: bool = False, max_categories: int = 30, clip_quantile: float | None = None,
-                 impute: bool = True, text_components: int = 0, frequency_encoding: bool = False):
+                 impute: bool = True, text_components: int = 0, frequency_encoding: bool = False,
+                 embedding_dims: int = 0):
         self.numeric = numeric
         self.categorical = categorical
         self.datetime = datetime
@@ -70,6 +92,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.impute = impute
         self.text_components = text_components
         self.frequency_encoding = frequency_encoding
+        self.embedding_dims = embedding_dims
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # models saved before the embedding step existed
+        state.setdefault("embedding_dims", 0)
+        if "sources_" in state:
+            state.setdefault("embeddings_", {})
+        super().__setstate__(state)
 
     # -- column typing -------------------------------------------------------------------------
     @staticmethod
@@ -151,6 +181,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 model = _fit_text_model(self._as_text(self._column(X, col)), self.text_components)
                 if model is not None:
                     self.text_models_[col] = model
+        #: column -> (kept values, their vectors ``(levels, d)``) for the embedding step
+        self.embeddings_: dict[str, tuple[list[str], np.ndarray]] = {}
+        if self.embedding_dims and self.embedding_dims > 0:
+            self.embeddings_ = self._fit_embeddings(X)
         if self.scale and filled.shape[1]:
             self.means_ = np.nan_to_num(np.nanmean(filled, axis=0))
             std = np.nan_to_num(np.nanstd(filled, axis=0))
@@ -165,6 +199,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         for col in self.frequencies_:
             names.append(f"{col}__frequency")
             sources.append(col)
+        for col, (_, vectors) in self.embeddings_.items():
+            names += [f"{col}__embed{i}" for i in range(vectors.shape[1])]
+            sources += [col] * vectors.shape[1]
         for col in list(self.categorical) + list(self.text):
             if self.encoding == "onehot":
                 names += [f"{col}={v}" for v in self.categories_[col]]
@@ -177,6 +214,40 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.sources_ = sources
         self.n_features_out_ = len(names)
         return self
+
+    def _fit_embeddings(self, X: pd.DataFrame) -> dict[str, tuple[list[str], np.ndarray]]:
+        """The embedding of each eligible categorical or text column, learnt from the rows of ``X``."""
+        columns = list(self.categorical) + list(self.text)
+        codes: dict[str, np.ndarray] = {}
+        levels: dict[str, list[str]] = {}
+        for col in columns:
+            values = self._as_text(self._column(X, col))
+            counts = values.value_counts()
+            kept = [str(v) for v, n in counts.items() if n >= 2][:_EMBED_MAX_LEVELS]
+            index = {v: i for i, v in enumerate(kept)}
+            levels[col] = kept
+            codes[col] = values.map(lambda v, index=index: index.get(v, -1) if v is not None else -1) \
+                .to_numpy(dtype=int)
+        contexts: dict[str, Any] = {
+            col: _indicator(np.where(codes[col] < _EMBED_CONTEXT_LEVELS, codes[col], -1),
+                            min(len(levels[col]), _EMBED_CONTEXT_LEVELS))
+            for col in columns}
+        for col in self.numeric:
+            contexts[f"numeric:{col}"] = _indicator(*_quantile_bins(self._as_numeric(self._column(X, col))))
+        out: dict[str, tuple[list[str], np.ndarray]] = {}
+        for col in columns:
+            if len(levels[col]) < _EMBED_MIN_LEVELS:
+                continue
+            others = [m for key, m in contexts.items() if key != col and m.shape[1]]
+            if not others:
+                continue
+            rows = _indicator(codes[col], len(levels[col]))
+            counts = (rows.T @ sp.hstack(others, format="csr")).toarray()
+            dims = min(int(self.embedding_dims), len(levels[col]) // 2)
+            vectors = _correspondence_rows(counts, dims)
+            if vectors is not None:
+                out[col] = (levels[col], vectors)
+        return out
 
     def _impute(self, raw: np.ndarray) -> np.ndarray:
         out = raw.copy()
@@ -203,6 +274,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             values = self._as_text(self._column(X, col))
             blocks.append(values.map(lambda v, freq=freq: freq.get(v, 0.0) if v is not None else 0.0)
                           .to_numpy(dtype=float).reshape(-1, 1))
+        for col, (levels, vectors) in self.embeddings_.items():
+            index = {v: i for i, v in enumerate(levels)}
+            codes = self._as_text(self._column(X, col)).map(
+                lambda v, index=index: index.get(v, -1) if v is not None else -1).to_numpy(dtype=int)
+            block = np.zeros((len(codes), vectors.shape[1]))
+            known = codes >= 0
+            block[known] = vectors[codes[known]]
+            blocks.append(block)
         for col in list(self.categorical) + list(self.text):
             values = self._as_text(self._column(X, col))
             cats = self.categories_[col]
@@ -224,6 +303,58 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The output column names."""
         return np.asarray(self.feature_names_out_ or ["constant"], dtype=object)
+
+
+def _indicator(codes: np.ndarray, n_levels: int) -> Any:
+    """A sparse ``(rows, n_levels)`` 0/1 matrix with a one where ``codes`` is a level (``-1``: none)."""
+    rows = np.nonzero(codes >= 0)[0]
+    data = np.ones(len(rows))
+    return sp.csr_matrix((data, (rows, codes[rows])), shape=(len(codes), n_levels))
+
+
+def _quantile_bins(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes of ``values`` in quantile bins of their own distribution (``-1`` for missing)."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.full(len(values), -1), 0
+    edges = np.unique(np.quantile(values[finite], np.linspace(0, 1, _EMBED_BINS + 1)[1:-1]))
+    codes = np.searchsorted(edges, np.where(finite, values, 0.0), side="right")
+    return np.where(finite, codes, -1), len(edges) + 1
+
+
+def _correspondence_rows(counts: np.ndarray, dims: int) -> np.ndarray | None:
+    """Principal row coordinates of a correspondence analysis of a count matrix.
+
+    Rows with the same profile (counts proportional to each other) get the same coordinates; the
+    mass-weighted average row is at the origin. Returns ``(rows, d)`` with ``d <= dims``, or None
+    when the matrix has no usable structure."""
+    total = counts.sum()
+    if total <= 0 or dims < 1:
+        return None
+    p = counts / total
+    r = p.sum(axis=1)
+    c = p.sum(axis=0)
+    keep_cols = c > 0
+    p, c = p[:, keep_cols], c[keep_cols]
+    rank = min(p.shape[0], p.shape[1]) - 1
+    dims = min(dims, rank)
+    if dims < 1:
+        return None
+    safe_r = np.where(r > 0, r, 1.0)
+    residuals = (p - np.outer(r, c)) / np.sqrt(np.outer(safe_r, c))
+    if min(residuals.shape) > 300:
+        from sklearn.utils.extmath import randomized_svd
+
+        u, s, _ = randomized_svd(residuals, n_components=dims, random_state=0)
+    else:
+        u, s, _ = np.linalg.svd(residuals, full_matrices=False)
+        u, s = u[:, :dims], s[:dims]
+    # a deterministic sign: the largest loading of each component is positive
+    signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
+    u = u * np.where(signs == 0, 1.0, signs)
+    vectors = u * s / np.sqrt(safe_r)[:, None]
+    vectors[r <= 0] = 0.0
+    return vectors
 
 
 def _fit_text_model(texts: pd.Series, components: int) -> tuple[Any, Any] | None:

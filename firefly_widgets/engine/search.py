@@ -40,7 +40,8 @@ from firefly_widgets.engine.metrics import MetricContext, better, compute_metric
 from firefly_widgets.engine.models import FoldAverage, refit_model
 from firefly_widgets.engine.options import validate_task_config
 from firefly_widgets.engine.sampling import balanced_weights, synthesize_minority
-from firefly_widgets.engine.taskdata import TaskData, encoding_flavour
+from firefly_widgets.engine.stacking import StackedFeatures
+from firefly_widgets.engine.taskdata import TaskData, prep_key
 from firefly_widgets.engine.training import FitTimeout, fit_with_deadline, interruptible, predict_matrix
 
 __all__ = ["run_task"]
@@ -258,25 +259,30 @@ class _Search:
             fixed: dict[str, Any] = {"estimator": name}
             if use_default:
                 fixed.update({f"{name}.{k}": v for k, v in ESTIMATORS[name].default.items()})
-                fixed.update({f"pipeline.{k}": v for k, v in self._default_steps().items()})
+                fixed.update({f"pipeline.{k}": v for k, v in self._default_steps(name).items()})
             study.enqueue_trial(fixed)
         trial = study.ask()
         name = trial.suggest_categorical("estimator", self.estimators)
         params = ESTIMATORS[name].space(ParamSampler(trial, name), self.data.kind)
         steps = {step: bool(trial.suggest_categorical(f"pipeline.{step}", [False, True]))
-                 for step in self._optional_steps()}
+                 for step in self._optional_steps(name)}
         return trial, name, _json_params(params), steps
 
-    def _optional_steps(self) -> list[str]:
-        """Pipeline steps the search may use or not, trial by trial (classification only)."""
-        if self.data.kind != "classification":
-            return []
-        return [s for s in ("balancing", "auto_sample_generation") if s in self.data.pipeline]
+    def _optional_steps(self, name: str) -> list[str]:
+        """Pipeline steps the search may use or not, trial by trial, with estimator ``name``: balancing
+        and synthetic rows (classification), stacked features and embeddings (estimators on the tabular
+        encodings; the statistical forecasters ignore them)."""
+        steps: list[str] = []
+        if self.data.kind == "classification":
+            steps += [s for s in ("balancing", "auto_sample_generation") if s in self.data.pipeline]
+        if ESTIMATORS[name].encoding != "timeseries":
+            steps += [s for s in ("feature_stacking", "feature_embedding") if s in self.data.pipeline]
+        return steps
 
-    def _default_steps(self) -> dict[str, bool]:
+    def _default_steps(self, name: str) -> dict[str, bool]:
         # balancing first for recall-like metrics, where it usually matters most
-        wants = {"balancing": self.metric in ("recall_macro", "f2", "cost_metric"), "auto_sample_generation": False}
-        return {s: wants[s] for s in self._optional_steps()}
+        wants = {"balancing": self.metric in ("recall_macro", "f2", "cost_metric")}
+        return {s: wants.get(s, False) for s in self._optional_steps(name)}
 
     # -- training one model ----------------------------------------------------------------------------
     def _fit(self, name: str, params: dict[str, Any], steps: dict[str, bool],
@@ -285,10 +291,22 @@ class _Search:
         n_classes = self.data.n_classes
         seed = self.spec.seed + self.spec.task_id
         indices = [None] if self.data.folds is None else list(range(len(self.data.folds)))
+        tabular = spec.encoding != "timeseries"
+        embedding = tabular and bool(steps.get("feature_embedding"))
+        stacking = tabular and bool(steps.get("feature_stacking"))
         members, parts, latency = [], [], 0.0
         for index in indices:
-            fold = self.data.fold(spec.encoding, index)
-            x, y = fold.x_train, fold.y_train
+            fold = self.data.fold(spec.encoding, index, embedding=embedding)
+            x, y, x_val = fold.x_train, fold.y_train, fold.x_val
+            stacker, stack_seconds = None, 0.0
+            if stacking:  # stacked features: out-of-fold on the training rows, refitted models on validation
+                stacker = StackedFeatures(self.data.kind, n_classes, seed=seed)
+                x = stacker.fit_transform(x, y)
+                start = time.perf_counter()
+                x_val = stacker.transform(x_val)
+                stack_seconds = (time.perf_counter() - start) / max(len(fold.val_rows), 1)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise FitTimeout("training did not finish before its deadline")
             if steps.get("auto_sample_generation"):
                 x, y = synthesize_minority(x, y, seed=seed)
             weights = balanced_weights(y) if steps.get("balancing") else None
@@ -297,12 +315,12 @@ class _Search:
             est = build_estimator(name, params, self.data.kind, n_jobs=n_jobs, seed=seed)
 
             def work(est: Any = est, x: np.ndarray = x, y: np.ndarray = y, weights: Any = weights,
-                     fold: Any = fold, n_jobs: int = n_jobs) -> tuple[Any, np.ndarray, float]:
+                     x_val: np.ndarray = x_val, n_jobs: int = n_jobs) -> tuple[Any, np.ndarray, float]:
                 with threadpool_limits(limits=n_jobs):
                     fit_with_deadline(est, x, y, deadline=deadline, sample_weight=weights)
                     start = time.perf_counter()
-                    pred = predict_matrix(est, fold.x_val, n_classes)
-                    return est, pred, (time.perf_counter() - start) / max(len(fold.val_rows), 1)
+                    pred = predict_matrix(est, x_val, n_classes)
+                    return est, pred, (time.perf_counter() - start) / max(len(x_val), 1)
 
             hard_limit = deadline is not None and not interruptible(est) and (
                 self.config.get("single_model_timeout") or x.size >= _CHILD_MIN_CELLS)
@@ -311,8 +329,9 @@ class _Search:
             else:
                 est, pred, latency = work()
             parts.append(pred)
-            latency += self.data.prep_seconds.get(encoding_flavour(spec.encoding), 0.0)
-            members.append(Pipeline([("prep", fold.prep), ("est", est)]))
+            latency += self.data.prep_seconds.get(prep_key(spec.encoding, embedding), 0.0) + stack_seconds
+            steps_of_model = [("prep", fold.prep)] + ([("stack", stacker)] if stacker is not None else [])
+            members.append(Pipeline([*steps_of_model, ("est", est)]))
         preds = np.concatenate(parts, axis=0)
         if len(members) == 1:
             model: Any = members[0]

@@ -24,12 +24,21 @@ from firefly_widgets.engine.preprocessing import TabularPreprocessor, column_kin
 from firefly_widgets.engine.splitting import Split, cv_folds, holdout_split
 from firefly_widgets.engine.timeseries import add_lag_features
 
-__all__ = ["FoldData", "TaskData", "encode_target", "encoding_flavour", "prepare_features"]
+__all__ = ["FoldData", "TaskData", "encode_target", "encoding_flavour", "prep_key", "prepare_features"]
+
+#: the most dimensions of a categorical column's embedding (the ``feature_embedding`` step)
+_EMBEDDING_DIMS = 8
 
 
 def encoding_flavour(encoding: str) -> str:
     """The preprocessor an estimator's encoding uses: ``ordinal``, ``timeseries`` or ``onehot``."""
     return encoding if encoding in ("ordinal", "timeseries") else "onehot"
+
+
+def prep_key(encoding: str, embedding: bool = False) -> str:
+    """The key of :attr:`TaskData.prep_seconds` for an encoding, with or without the embedding step."""
+    flavour = encoding_flavour(encoding)
+    return f"{flavour}+embedding" if embedding and flavour != "timeseries" else flavour
 
 
 def encode_target(values: pd.Series, *, kind: str, classes: list[str] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +145,7 @@ class TaskData:
             self.features = kept
             self.frame = self.frame[kept]
             self.kinds = column_kinds(types, kept)
-        self._folds: dict[tuple[str, int | None], FoldData] = {}
+        self._folds: dict[tuple[str, bool, int | None], FoldData] = {}
         #: the columns a prediction file must have (derived lag columns are computed, not read)
         self.input_columns = [c for c in self.features if not c.startswith("lag__")]
         if self.timeseries and self.time_axis and self.time_axis not in self.input_columns:
@@ -148,6 +157,7 @@ class TaskData:
                       .encode("utf-8"))
         #: identifies the split and features; saved predictions are reused only under the same signature
         self.signature = digest.hexdigest()[:16]
+        #: seconds per row of the preprocessor's transform, by :func:`prep_key`
         self.prep_seconds: dict[str, float] = {}
 
     # -- split ------------------------------------------------------------------------------------
@@ -224,9 +234,16 @@ class TaskData:
         return kept
 
     # -- encoding ----------------------------------------------------------------------------------
-    def preprocessor(self, encoding: str) -> Any:
+    def preprocessor(self, encoding: str, *, embedding: bool = False) -> Any:
         """An unfitted preprocessor for an estimator's encoding, honouring the pipeline steps
-        (a :class:`TimeSeriesFeatures` for the ``"timeseries"`` encoding of the forecasters)."""
+        (a :class:`TimeSeriesFeatures` for the ``"timeseries"`` encoding of the forecasters, which
+        ignores ``embedding``).
+
+        Args:
+            encoding: the estimator's encoding.
+            embedding: add embeddings of the categorical columns (the ``feature_embedding`` step, a
+                per-trial choice of the search).
+        """
         flavour = encoding_flavour(encoding)
         if flavour == "timeseries":
             time_axis = self.time_axis if self.time_axis in self.features else None
@@ -240,6 +257,7 @@ class TaskData:
             clip_quantile=0.005 if "data_cleaning_post_imputation" in self.pipeline else None,
             text_components=16 if "text_preprocessing" in self.pipeline else 0,
             frequency_encoding="feature_engineering" in self.pipeline,
+            embedding_dims=_EMBEDDING_DIMS if embedding else 0,
         )
 
     @property
@@ -255,18 +273,25 @@ class TaskData:
         """How many fits one model needs (1, or the number of folds)."""
         return 1 if self.folds is None else len(self.folds)
 
-    def fold(self, encoding: str, index: int | None = None) -> FoldData:
+    def fold(self, encoding: str, index: int | None = None, *, embedding: bool = False) -> FoldData:
         """Encoded train and validation matrices of the holdout (``index=None``) or of one CV fold,
-        with the preprocessor fitted on that train part; cached."""
+        with the preprocessor fitted on that train part; cached by (encoding flavour, embedding, index).
+
+        Args:
+            encoding: the estimator's encoding.
+            index: the CV fold, or None for the holdout.
+            embedding: with the ``feature_embedding`` columns (ignored by the ``"timeseries"`` encoding).
+        """
         flavour = encoding_flavour(encoding)
-        key = (flavour, index)
+        embedding = embedding and flavour != "timeseries"
+        key = (flavour, embedding, index)
         if key not in self._folds:
             train, val = (self.split.train, self.split.validation) if index is None else self.folds[index]
-            prep = self.preprocessor(flavour).fit(self.frame.iloc[train], self.y[train])
+            prep = self.preprocessor(flavour, embedding=embedding).fit(self.frame.iloc[train], self.y[train])
             x_train = prep.transform(self.frame.iloc[train])
             t0 = time.perf_counter()
             x_val = prep.transform(self.frame.iloc[val])
-            self.prep_seconds[flavour] = (time.perf_counter() - t0) / max(len(val), 1)
+            self.prep_seconds[prep_key(flavour, embedding)] = (time.perf_counter() - t0) / max(len(val), 1)
             self._folds[key] = FoldData(prep, x_train, self.y[train], x_val, self.y[val], train, val)
         return self._folds[key]
 
