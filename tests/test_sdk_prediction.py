@@ -49,6 +49,25 @@ def test_reports_of_the_chosen_ensemble(client, finished):
     assert Ensemble.get_ensemble_roc_curve(ensemble_id).to_dict()
 
 
+def test_reports_of_the_other_ensembles(client, finished):
+    task = finished["task"]
+    results = Task.get_task_result(task["id"]).to_dict()
+    others = [e for e in results["leaderboard"]["ensembles"] if e["id"] != task["ensemble_id"]]
+    assert others, "the task recorded one ensemble only; the test needs several"
+    with_reports = [e for e in others if e["reports"]]
+    assert with_reports, "the report time window reached no other ensemble"
+    for entry in with_reports:
+        summary = Ensemble.get_model_presentation(entry["id"]).to_dict()
+        assert summary["validation_score"] == pytest.approx(entry["score"])
+        architecture = Ensemble.get_model_architecture(entry["id"]).to_dict()
+        assert sorted(m["model_id"] for m in architecture["members"]) == sorted(entry["model_ids"])
+        matrix = Ensemble.get_ensemble_confusion_matrix(entry["id"]).to_dict()["matrix"]
+        assert sum(map(sum, matrix)) == results["split"]["train_rows"], "out-of-fold predictions of every row"
+    Ensemble.delete(with_reports[-1]["id"])
+    with pytest.raises(NotFoundError):
+        Ensemble.get_ensemble_confusion_matrix(with_reports[-1]["id"])
+
+
 @pytest.mark.parametrize("getter", ["get_model_sensitivity_report", "get_ensemble_test_prediction_sample",
                                     "get_model_architecture", "get_model_presentation"])
 def test_optional_reports_answer_or_say_not_found(client, finished, getter):

@@ -120,5 +120,10 @@ class TrainingRecorder(ABC):
         """Replace the task's results (the answer of ``GET tasks/{id}/results``)."""
 
     @abstractmethod
+    def record_reports(self, ensemble_id: int, reports: dict[str, Any]) -> None:
+        """Store the reports of one recorded ensemble (the answers of ``GET reports/ensembles/{id}/{name}``),
+        replacing earlier ones."""
+
+    @abstractmethod
     def elapsed(self) -> float:
         """Seconds this task has spent RUNNING in total, across pauses and restarts."""

@@ -30,6 +30,8 @@ class MemoryRecorder(TrainingRecorder):
         self.models: list[dict[str, Any]] = []
         self.ensembles: list[dict[str, Any]] = []
         self.results: dict[str, Any] | None = None
+        #: reports by ensemble id
+        self.reports: dict[int, dict[str, Any]] = {}
         self.results_history: int = 0
         self._started = time.monotonic()
         self._elapsed_before = elapsed_before
@@ -37,12 +39,13 @@ class MemoryRecorder(TrainingRecorder):
             with open(path, encoding="utf-8") as f:
                 saved = json.load(f)
             self.models, self.ensembles, self.results = saved["models"], saved["ensembles"], saved["results"]
+            self.reports = {int(k): v for k, v in saved.get("reports", {}).items()}
             self._elapsed_before = float(saved.get("elapsed", 0.0))
 
     def _persist(self) -> None:
         if self.path:
             save_json({"models": self.models, "ensembles": self.ensembles, "results": self.results,
-                       "elapsed": self.elapsed()}, self.path)
+                       "reports": self.reports, "elapsed": self.elapsed()}, self.path)
 
     def finished_models(self) -> list[ModelRecord]:
         return [ModelRecord(id=m["id"], estimator=m["estimator"], params=m["params"], score=m["score"],
@@ -70,6 +73,10 @@ class MemoryRecorder(TrainingRecorder):
     def record_results(self, results: dict[str, Any]) -> None:
         self.results = json.loads(json.dumps(results))
         self.results_history += 1
+        self._persist()
+
+    def record_reports(self, ensemble_id: int, reports: dict[str, Any]) -> None:
+        self.reports[ensemble_id] = json.loads(json.dumps(reports))
         self._persist()
 
     def elapsed(self) -> float:

@@ -8,7 +8,8 @@ The shape recorded with ``TrainingRecorder.record_results`` (all JSON)::
      "validation_score": float, "test_score": float | None,
      "chosen_ensemble": {"ensemble_id", "model_ids", "weights", "estimators", "score", "test_score"},
      "leaderboard": {"models": [{"id", "estimator", "score", "status", "fit_seconds", "params", "error"}],
-                     "ensembles": [{"id", "score", "model_ids", "weights", "estimators"}]},
+                     "ensembles": [{"id", "score", "model_ids", "weights", "estimators", "refit_on_all",
+                                    "test_score", "reports"}]},
      "reports": {"feature_importance": {"features": [...], "importance": [...], "method"},
                  "confusion": {"classes", "matrix", "part"},              # classification
                  "roc_curve": {"part", "curves": {class: {"fpr", "tpr", "auc"}}},  # classification
@@ -21,11 +22,15 @@ The shape recorded with ``TrainingRecorder.record_results`` (all JSON)::
                  "leakage": {"suspects": [...], ...}}}                       # interpretability level 3
 
 Leaderboards are sorted best first. Reports are computed once, at the end of a run (``final``);
-intermediate results carry the leaderboard and scores only.
+intermediate results carry the leaderboard and scores only. ``reports`` are the chosen ensemble's; every
+ensemble's reports (the chosen one's, then the others' best first, as long as their time window of
+:func:`report_seconds` lasts) are also recorded with ``TrainingRecorder.record_reports``, and each
+leaderboard ensemble says whether it has ``reports`` and its ``test_score``.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import TYPE_CHECKING, Any
@@ -44,6 +49,8 @@ __all__ = [
     "build_results", "classification_reports", "leakage_report", "permutation_importance", "presentation_report",
     "report_seconds", "sensitivity_report",
 ]
+
+log = logging.getLogger(__name__)
 
 _SAMPLE_ROWS = 20
 _IMPORTANCE_ROWS = 500
@@ -93,46 +100,96 @@ def build_results(search: _Search, *, final: bool) -> dict[str, Any]:
                                   "weights": chosen["weights"], "estimators": chosen["estimators"],
                                   "score": chosen["score"], "test_score": None,
                                   "refit_on_all": bool(chosen.get("refit_on_all"))}
-    results["reports"]["architecture"] = {"members": [
-        {k: m.get(k) for k in ("model_id", "estimator", "params", "weight")} for m in manifest["members"]]}
     scores = {m.id: _finite(m.score) for m in search.models}
+    results["reports"]["architecture"] = architecture_report(manifest)
     results["reports"]["presentation"] = presentation_report(results, manifest, scores)
     if not final:
         return results
+    # the chosen ensemble's reports, then the others' (best first) while their time window lasts
     cache: dict[str, Any] = {}
+    limit = report_seconds(float(search.spec.time_budget))
+    reports, test_score = ensemble_reports(search, chosen, cache=cache, importance_seconds=limit)
+    results["reports"] = reports
+    results["test_score"] = test_score
+    results["chosen_ensemble"]["test_score"] = test_score
+    search.recorder.record_reports(chosen["id"], reports)
+    test_scores = {chosen["id"]: test_score}
+    deadline = time.monotonic() + limit
+    others = ensembles[1:]
+    for n, entry in enumerate(others):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            reports, test_scores[entry["id"]] = ensemble_reports(
+                search, entry, cache=cache, importance_seconds=remaining / (len(others) - n))
+        except Exception:  # e.g. a model file of an earlier run is gone: that ensemble has no reports
+            log.debug("no reports for ensemble %s", entry["id"], exc_info=True)
+            continue
+        search.recorder.record_reports(entry["id"], reports)
+    for row in results["leaderboard"]["ensembles"]:
+        row["test_score"] = test_scores.get(row["id"])
+        row["reports"] = row["id"] in test_scores
+    return results
+
+
+def architecture_report(manifest: dict[str, Any]) -> dict[str, Any]:
+    """An ensemble's members: model id, estimator, parameters and weight."""
+    return {"members": [{k: m.get(k) for k in ("model_id", "estimator", "params", "weight")}
+                        for m in manifest["members"]]}
+
+
+def ensemble_reports(search: _Search, entry: dict[str, Any], *, cache: dict[str, Any],
+                     importance_seconds: float) -> tuple[dict[str, Any], float | None]:
+    """Every report of one ensemble of the search, and its test score.
+
+    Predictions are the ensemble's on the test part when there is one (its score is the test score),
+    else its validation predictions (out of fold for cross-validation). Permutation importance gets at
+    most ``importance_seconds`` (columns not reached are listed with None); the sensitivity report
+    follows the importance's order.
+
+    Args:
+        search: the search (data, metric, models, work dir).
+        entry: one of the search's ensembles (``id``, ``model_ids``, ``weights``, ``score``, ``manifest``).
+        cache: loaded models by artifact, shared between calls.
+        importance_seconds: the permutation importance's time limit.
+
+    Returns:
+        ``(reports, test_score)``: reports by name (see the module doc); test score or None.
+    """
+    data, metric, manifest = search.data, search.metric, entry["manifest"]
+    test_score = None
     if len(data.split.test):
-        rows = data.split.test
-        part = "test"
+        rows, part = data.split.test, "test"
         pred = ensemble_predict(manifest, search.work_dir, data.frame.iloc[rows], models=cache, prepared=True)
-        test_score = compute_metric(metric, data.y[rows], pred, search.ctx)
-        results["test_score"] = _finite(test_score)
-        results["chosen_ensemble"]["test_score"] = _finite(test_score)
-        results["reports"]["presentation"]["test_score"] = _finite(test_score)
+        test_score = _finite(compute_metric(metric, data.y[rows], pred, search.ctx))
     else:
-        rows = data.evaluation_rows
-        part = "validation"
+        rows, part = data.evaluation_rows, "validation"
         by_id = {m.id: m for m in search.models}
-        pred = blend([by_id[i].preds for i in chosen["model_ids"]], chosen["weights"])
+        pred = blend([by_id[i].preds for i in entry["model_ids"]], entry["weights"])
     y = data.y[rows]
-    reports = results["reports"]
+    scores = {m.id: _finite(m.score) for m in search.models}
+    summary = {"problem_type": data.problem_type, "target_metric": metric, "direction": metric_direction(metric),
+               "chosen_ensemble": dict(entry, test_score=test_score)}
+    reports: dict[str, Any] = {"architecture": architecture_report(manifest),
+                               "presentation": presentation_report(summary, manifest, scores)}
     if data.kind == "classification":
         reports.update(classification_reports(y, pred, data.classes, part))
     reports["test_prediction_sample"] = _sample(data, rows, y, pred, part)
     imp_rows = data.split.test if len(data.split.test) else (
         data.split.validation if data.folds is None else data.evaluation_rows)
-    limit = report_seconds(float(search.spec.time_budget))
 
     def predict(frame: Any) -> np.ndarray:
         return ensemble_predict(manifest, search.work_dir, frame, models=cache, prepared=True)
 
     reports["feature_importance"] = permutation_importance(
         predict, data.frame.iloc[imp_rows], data.y[imp_rows], kind=data.kind, n_classes=data.n_classes,
-        seed=search.spec.seed, time_limit=limit)
+        seed=search.spec.seed, time_limit=importance_seconds)
     reports["sensitivity"] = sensitivity_report(predict, data.frame.iloc[imp_rows], reports["feature_importance"],
                                                 kinds=data.kinds, classes=data.classes, seed=search.spec.seed)
     if search.config.get("interpretability_level") == 3:
-        reports["leakage"] = leakage_report(reports["feature_importance"], chosen["score"], metric)
-    return results
+        reports["leakage"] = leakage_report(reports["feature_importance"], entry["score"], metric)
+    return reports, test_score
 
 
 def presentation_report(results: dict[str, Any], manifest: dict[str, Any],

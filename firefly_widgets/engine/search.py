@@ -471,7 +471,8 @@ class _Search:
         from firefly_widgets.engine.reports import report_seconds
 
         budget = max(0.0, float(self.spec.time_budget))
-        reserve = min(3.0, 0.1 * budget) + min(report_seconds(budget), 0.1 * budget)
+        # the chosen ensemble's reports, then the other ensembles' (see build_results)
+        reserve = min(3.0, 0.1 * budget) + 2 * min(report_seconds(budget), 0.1 * budget)
         if self.config.get("refit_on_all") and self.state["ensembles"]:
             members = self.state["ensembles"][-1]["model_ids"]
             reserve += 1.3 * sum(self._model(i).fit_seconds for i in members) / max(self.data.n_fits, 1)

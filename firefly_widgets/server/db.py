@@ -131,6 +131,12 @@ CREATE TABLE IF NOT EXISTS results (
     body TEXT NOT NULL,
     last_update TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ensemble_reports (
+    ensemble_id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ensemble_reports_task ON ensemble_reports(task_id);
 CREATE TABLE IF NOT EXISTS predictions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     ensemble_id INTEGER NOT NULL,

@@ -84,6 +84,12 @@ class StoreRecorder(TrainingRecorder):
                         "last_update=excluded.last_update",
                         (self.task_id, self.generation, dumps(_clean(results)), now_iso()))
 
+    def record_reports(self, ensemble_id: int, reports: dict[str, Any]) -> None:
+        with self.db.tx() as con:
+            con.execute("INSERT INTO ensemble_reports (ensemble_id, task_id, body) VALUES (?,?,?) "
+                        "ON CONFLICT(ensemble_id) DO UPDATE SET body=excluded.body",
+                        (ensemble_id, self.task_id, dumps(_clean(reports))))
+
     def elapsed(self) -> float:
         row = self.db.query_one("SELECT run_time_accum, running_since FROM tasks WHERE id=?", (self.task_id,))
         return task_run_time(row)

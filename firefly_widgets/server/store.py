@@ -21,8 +21,8 @@ __all__ = [
     "DATASETS", "DATASOURCES", "ENSEMBLES", "FINAL_TASK_STATES", "PREDICTIONS", "TASKS",
     "create_dataset", "create_datasource", "create_ensemble_job", "create_prediction", "create_task",
     "delete_dataset", "delete_datasource", "delete_ensemble", "delete_prediction", "delete_task",
-    "get_dataset", "get_datasource", "get_ensemble", "get_prediction", "get_progress", "get_results",
-    "get_task", "list_rows", "task_row", "task_run_time", "update_task_notes", "update_ensemble_notes",
+    "get_dataset", "get_datasource", "get_ensemble", "get_ensemble_reports", "get_prediction", "get_progress",
+    "get_results", "get_task", "list_rows", "task_row", "task_run_time", "update_task_notes", "update_ensemble_notes",
 ]
 
 FINAL_TASK_STATES = frozenset({"COMPLETED", "FAILED", "CANCELED"})
@@ -254,10 +254,11 @@ def update_task_notes(db: Database, id: int, *, notes: str) -> None:
 
 
 def delete_task(db: Database, id: int) -> None:
-    """Delete a task with its models, progress, results and ensembles (predictions keep their files)."""
+    """Delete a task with its models, progress, results, ensembles and their reports (predictions keep their
+    files)."""
     with db.tx() as con:
         _require(con.execute("SELECT id FROM tasks WHERE id=?", (id,)).fetchone(), "task", id)
-        for table in ("progress", "results", "models", "ensembles"):
+        for table in ("progress", "results", "models", "ensembles", "ensemble_reports"):
             con.execute(f"DELETE FROM {table} WHERE task_id=?", (id,))
         con.execute("DELETE FROM tasks WHERE id=?", (id,))
 
@@ -284,6 +285,20 @@ def get_results(db: Database, id: int) -> dict[str, Any]:
     body = loads(row["body"], {}) if row is not None else {}
     return {"task_id": id, "state": task["state"], "target_metric": task["target_metric"],
             "ensemble_id": task["ensemble_id"], "best_score": task["best_score"], **body}
+
+
+def get_ensemble_reports(db: Database, id: int) -> dict[str, Any]:
+    """The reports of an ensemble by name (empty when none were computed: a refit, or one the task's report
+    time did not reach). Raises NotFound for an unknown ensemble."""
+    ensemble = ensemble_row(db, id)
+    row = db.query_one("SELECT body FROM ensemble_reports WHERE ensemble_id=?", (id,))
+    if row is not None:
+        return loads(row["body"], {})
+    if ensemble["stage"] == "TASK":  # tasks trained before per-ensemble reports kept the chosen one's only
+        results = get_results(db, ensemble["task_id"])
+        if results.get("ensemble_id") == id:
+            return results.get("reports") or {}
+    return {}
 
 
 def is_better(metric: str | None, new: float, old: float | None) -> bool:
@@ -346,6 +361,7 @@ def delete_ensemble(db: Database, id: int) -> None:
         if chosen:
             raise Invalid(f"ensemble {id} is the chosen ensemble of task {chosen[0]}; delete the task instead")
         con.execute("DELETE FROM ensembles WHERE id=?", (id,))
+        con.execute("DELETE FROM ensemble_reports WHERE ensemble_id=?", (id,))
 
 
 # ---------------------------------------------------------------- predictions

@@ -74,10 +74,7 @@ def refit(ctx: CtxDep, ensemble_id: int, body: EnsembleRefit) -> dict[str, Any]:
 async def report(ctx: CtxDep, ensemble_id: int, report: str) -> dict[str, Any]:
     if report not in REPORTS:
         raise Invalid(f"report: must be one of {', '.join(REPORTS)}, got {report!r}")
-    ensemble = store.get_ensemble(ctx.db, ensemble_id)
-    results = store.get_results(ctx.db, ensemble["task_id"])
-    reports = results.get("reports") or {}
-    chosen = results.get("ensemble_id")
-    if report not in reports or ensemble_id != chosen:
+    reports = store.get_ensemble_reports(ctx.db, ensemble_id)
+    if report not in reports:
         raise NotFound(f"report {report!r} of ensemble", ensemble_id)
     return {"result": reports[report]}
