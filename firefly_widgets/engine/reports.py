@@ -36,6 +36,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from sklearn import metrics as skm
 
 from firefly_widgets.engine.ensemble import blend
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 
 _SAMPLE_ROWS = 20
 _IMPORTANCE_ROWS = 500
+#: rows predicted in one call by the permutation importance
+_BATCH_ROWS = 5000
 
 
 def _finite(x: float | None) -> float | None:
@@ -108,7 +111,7 @@ def build_results(search: _Search, *, final: bool) -> dict[str, Any]:
     # the chosen ensemble's reports, then the others' (best first) while their time window lasts
     cache: dict[str, Any] = {}
     limit = report_seconds(float(search.spec.time_budget))
-    reports, test_score = ensemble_reports(search, chosen, cache=cache, importance_seconds=limit)
+    reports, test_score = ensemble_reports(search, chosen, cache=cache, seconds=limit)
     results["reports"] = reports
     results["test_score"] = test_score
     results["chosen_ensemble"]["test_score"] = test_score
@@ -122,7 +125,7 @@ def build_results(search: _Search, *, final: bool) -> dict[str, Any]:
             break
         try:
             reports, test_scores[entry["id"]] = ensemble_reports(
-                search, entry, cache=cache, importance_seconds=remaining / (len(others) - n))
+                search, entry, cache=cache, seconds=remaining / (len(others) - n))
         except Exception:  # e.g. a model file of an earlier run is gone: that ensemble has no reports
             log.debug("no reports for ensemble %s", entry["id"], exc_info=True)
             continue
@@ -140,19 +143,19 @@ def architecture_report(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def ensemble_reports(search: _Search, entry: dict[str, Any], *, cache: dict[str, Any],
-                     importance_seconds: float) -> tuple[dict[str, Any], float | None]:
+                     seconds: float) -> tuple[dict[str, Any], float | None]:
     """Every report of one ensemble of the search, and its test score.
 
     Predictions are the ensemble's on the test part when there is one (its score is the test score),
-    else its validation predictions (out of fold for cross-validation). Permutation importance gets at
-    most ``importance_seconds`` (columns not reached are listed with None); the sensitivity report
-    follows the importance's order.
+    else its validation predictions (out of fold for cross-validation). The permutation importance and
+    then the sensitivity report (in the importance's order) share about ``seconds``: columns they do
+    not reach in time are listed with None, or left out.
 
     Args:
         search: the search (data, metric, models, work dir).
         entry: one of the search's ensembles (``id``, ``model_ids``, ``weights``, ``score``, ``manifest``).
         cache: loaded models by artifact, shared between calls.
-        importance_seconds: the permutation importance's time limit.
+        seconds: the time limit of the importance and sensitivity reports together.
 
     Returns:
         ``(reports, test_score)``: reports by name (see the module doc); test score or None.
@@ -182,11 +185,14 @@ def ensemble_reports(search: _Search, entry: dict[str, Any], *, cache: dict[str,
     def predict(frame: Any) -> np.ndarray:
         return ensemble_predict(manifest, search.work_dir, frame, models=cache, prepared=True)
 
+    # about two thirds of the time for the importance, the rest for the sensitivity that follows its order
+    started = time.monotonic()
     reports["feature_importance"] = permutation_importance(
         predict, data.frame.iloc[imp_rows], data.y[imp_rows], kind=data.kind, n_classes=data.n_classes,
-        seed=search.spec.seed, time_limit=importance_seconds)
+        seed=search.spec.seed, time_limit=0.65 * seconds)
     reports["sensitivity"] = sensitivity_report(predict, data.frame.iloc[imp_rows], reports["feature_importance"],
-                                                kinds=data.kinds, classes=data.classes, seed=search.spec.seed)
+                                                kinds=data.kinds, classes=data.classes, seed=search.spec.seed,
+                                                time_limit=max(0.0, seconds - (time.monotonic() - started)))
     if search.config.get("interpretability_level") == 3:
         reports["leakage"] = leakage_report(reports["feature_importance"], entry["score"], metric)
     return reports, test_score
@@ -229,7 +235,8 @@ def leakage_report(importance: dict[str, Any], score: float, metric: str) -> dic
 
 
 def report_seconds(budget: float) -> float:
-    """Seconds the permutation importance of the final report may take for a task's budget."""
+    """Seconds the importance and sensitivity reports of the chosen ensemble may take for a task's budget (the
+    other ensembles' reports share as many more)."""
     return max(1.0, min(5.0, 0.05 * budget))
 
 
@@ -239,7 +246,8 @@ def permutation_importance(predict: Any, frame: Any, y: np.ndarray, *, kind: str
 
     The loss is the log loss (classification) or the mean squared error (regression), both smooth so
     that small effects show; importances are the increases, clipped at 0 and scaled to sum to 1,
-    sorted largest first. Columns not reached within ``time_limit`` seconds are listed with None.
+    sorted largest first. Shuffled copies of several columns are predicted in one call (a batch of
+    about ``_BATCH_ROWS`` rows); columns not reached within ``time_limit`` seconds are listed with None.
     """
     rng = np.random.default_rng(seed)
     if len(frame) > _IMPORTANCE_ROWS:
@@ -254,16 +262,23 @@ def permutation_importance(predict: Any, frame: Any, y: np.ndarray, *, kind: str
     def loss(pred: np.ndarray) -> float:
         return compute_metric(loss_metric, y, pred, ctx)
 
-    base = loss(predict(frame))
     start = time.monotonic()
-    raw: dict[str, float | None] = {}
-    for col in frame.columns:
+    base = loss(predict(frame))
+    raw: dict[str, float | None] = dict.fromkeys(frame.columns)
+    columns = list(frame.columns)
+    per_batch = max(1, _BATCH_ROWS // max(len(frame), 1))
+    for first in range(0, len(columns), per_batch):
         if time.monotonic() - start > time_limit:
-            raw[col] = None
-            continue
-        shuffled = frame.copy()
-        shuffled[col] = frame[col].to_numpy()[rng.permutation(len(frame))]
-        raw[col] = max(0.0, loss(predict(shuffled)) - base)
+            break
+        batch = columns[first:first + per_batch]
+        copies = []
+        for col in batch:
+            shuffled = frame.copy()
+            shuffled[col] = frame[col].to_numpy()[rng.permutation(len(frame))]
+            copies.append(shuffled)
+        pred = np.asarray(predict(pd.concat(copies, ignore_index=True)))
+        for i, col in enumerate(batch):
+            raw[col] = max(0.0, loss(pred[i * len(frame):(i + 1) * len(frame)]) - base)
     total = sum(v for v in raw.values() if v is not None)
     values = {c: (v / total if total > 0 else 0.0) if v is not None else None for c, v in raw.items()}
     ordered = sorted(values, key=lambda c: -(values[c] if values[c] is not None else -1.0))
@@ -306,17 +321,20 @@ def _sample(data: Any, rows: np.ndarray, y: np.ndarray, pred: np.ndarray, part: 
 
 def sensitivity_report(predict: Any, frame: Any, importance: dict[str, Any], *, kinds: dict[str, list[str]],
                        classes: list[str] | None, seed: int = 0, top: int = 5, grid: int = 10,
-                       rows: int = 200) -> dict[str, Any]:
+                       rows: int = 200, time_limit: float | None = None) -> dict[str, Any]:
     """Partial dependence of the ensemble's prediction on its most important columns.
 
     For each of the ``top`` most important numerical or categorical columns, every sampled row gets the
     same value of the column (a grid of quantiles, or the most frequent categories) and the average
     prediction is reported: the number for regression, the probability of each class for
-    classification.
+    classification. A column's whole grid is predicted in one call; columns not started within
+    ``time_limit`` seconds are left out (``complete`` says whether every column was reached).
     """
+    start = time.monotonic()
     sample = frame.sample(n=min(rows, len(frame)), random_state=seed).reset_index(drop=True)
     numeric, categorical = set(kinds.get("numerical", [])), set(kinds.get("categorical", []))
     features: dict[str, Any] = {}
+    complete = True
     for col in importance["features"]:
         if len(features) >= top:
             break
@@ -325,23 +343,20 @@ def sensitivity_report(predict: Any, frame: Any, importance: dict[str, Any], *, 
         column = frame[col].dropna()
         if column.empty:
             continue
+        if time_limit is not None and time.monotonic() - start > time_limit:
+            complete = False
+            break
         if col in numeric:
             values = np.unique(np.quantile(column.astype(float), np.linspace(0, 1, grid)))
             shown = [float(v) for v in values]
         else:
             shown = [str(v) for v in column.astype(str).value_counts().index[:grid]]
             values = shown
-        curve = []
-        for v in values:
-            modified = sample.copy()
-            modified[col] = v
-            pred = predict(modified)
-            if classes:
-                mean = np.asarray(pred).mean(axis=0)
-                curve.append({c: float(mean[i]) for i, c in enumerate(classes)})
-            else:
-                curve.append(float(np.mean(pred)))
+        pred = np.asarray(predict(pd.concat([sample.assign(**{col: v}) for v in values], ignore_index=True)))
+        means = [pred[i * len(sample):(i + 1) * len(sample)].mean(axis=0) for i in range(len(values))]
+        curve = [{c: float(m[i]) for i, c in enumerate(classes)} for m in means] if classes \
+            else [float(m) for m in means]
         features[col] = {"kind": "numerical" if col in numeric else "categorical", "values": shown,
                          "prediction": curve}
-    return {"features": features, "rows": int(len(sample)),
+    return {"features": features, "rows": int(len(sample)), "complete": complete,
             "method": "partial dependence (average prediction with the column set to each value)"}
