@@ -255,6 +255,14 @@ def test_stacking_under_cross_validation_and_for_regression(tmp_path):
     embedded = search.data.fold("ridge_regression", 0, embedding=True)
     assert embedded is not plain and embedded.x_train.shape[1] > plain.x_train.shape[1]
     assert search.data.fold("ridge_regression", 0, embedding=True) is embedded
+    # the stacked columns depend on the fold and its preprocessing alone: a second stacking trial reuses them
+    # instead of refitting the base models; without the embedding the preprocessing differs, and so do they
+    again, _, _ = search._fit("extra_trees", {"n_estimators": 10}, dict.fromkeys(STEPS, True), None)
+    assert all(a.named_steps["stack"] is b.named_steps["stack"] for a, b in zip(model.members, again.members,
+                                                                                 strict=True))
+    plain_stack, _, _ = search._fit("extra_trees", {"n_estimators": 10}, {**dict.fromkeys(STEPS, True),
+                                                                         "feature_embedding": False}, None)
+    assert plain_stack.members[0].named_steps["stack"] is not model.members[0].named_steps["stack"]
 
 
 def test_embedding_in_a_fold_comes_from_its_training_rows(tmp_path):

@@ -126,6 +126,8 @@ class _Search:
         os.makedirs(self.work_dir, exist_ok=True)
         self.signature = self.data.signature
         self.models: list[_Model] = []
+        #: the feature_stacking step's output by (preprocessing, fold); see _stacked
+        self._stacked_folds: dict[tuple[str, int | None], tuple[StackedFeatures, np.ndarray, np.ndarray, float]] = {}
         self._load_previous()
 
     # -- state ---------------------------------------------------------------------------------------
@@ -299,12 +301,8 @@ class _Search:
             fold = self.data.fold(spec.encoding, index, embedding=embedding)
             x, y, x_val = fold.x_train, fold.y_train, fold.x_val
             stacker, stack_seconds = None, 0.0
-            if stacking:  # stacked features: out-of-fold on the training rows, refitted models on validation
-                stacker = StackedFeatures(self.data.kind, n_classes, seed=seed)
-                x = stacker.fit_transform(x, y)
-                start = time.perf_counter()
-                x_val = stacker.transform(x_val)
-                stack_seconds = (time.perf_counter() - start) / max(len(fold.val_rows), 1)
+            if stacking:
+                stacker, x, x_val, stack_seconds = self._stacked(prep_key(spec.encoding, embedding), index, fold)
                 if deadline is not None and time.monotonic() > deadline:
                     raise FitTimeout("training did not finish before its deadline")
             if steps.get("auto_sample_generation"):
@@ -341,6 +339,21 @@ class _Search:
             model = FoldAverage(members, n_classes)
             latency *= len(members)
         return model, preds, latency
+
+    def _stacked(self, key: str, index: int | None, fold: Any) -> tuple[StackedFeatures, np.ndarray, np.ndarray, float]:
+        """The ``feature_stacking`` step on one fold: the fitted stacker, the training matrix with its
+        out-of-fold columns, the validation matrix with the refitted base models' columns, and the
+        transform's seconds per row. It depends on the fold alone, so it is computed once per fold and
+        preprocessing (``key``) and shared by every trial that stacks."""
+        cache_key = (key, index)
+        if cache_key not in self._stacked_folds:
+            stacker = StackedFeatures(self.data.kind, self.data.n_classes, seed=self.spec.seed + self.spec.task_id)
+            x = stacker.fit_transform(fold.x_train, fold.y_train)
+            start = time.perf_counter()
+            x_val = stacker.transform(fold.x_val)
+            seconds = (time.perf_counter() - start) / max(len(fold.val_rows), 1)
+            self._stacked_folds[cache_key] = (stacker, x, x_val, seconds)
+        return self._stacked_folds[cache_key]
 
     def _train_one(self, study: Any) -> None:
         from optuna.trial import TrialState
